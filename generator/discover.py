@@ -1,0 +1,166 @@
+"""Find the record files under ``content/`` and say what kind each one is.
+
+The folder layout is part of the record format: a file's place names its kind and its
+id. Anything that fits no place is reported, because a stray ``memebers/`` folder is a
+typo whose records would otherwise silently vanish from the site. Symbolic links are
+never followed, so a link to ``/etc/hostname`` can be neither read nor published.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .diagnostics import Diagnostic, Position, error
+from .fields import suggest
+
+RecordKind = Literal["member", "engagement", "attestation", "resolution"]
+CONTENT = "content"
+TOP_FOLDERS = ("members", "engagements", "resolutions")
+YEAR_RE = re.compile(r"^[0-9]{4}$")
+ALLOWED_EXTRA = frozenset({"README.md"})
+"""Files any folder may hold besides records (explanations for members)."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class RecordFile:
+    """One record file, classified by where it sits.
+
+    ``name`` is the id the file name gives: the member id of a member file or of an
+    attestation's attester, or the engagement id of an engagement or resolution.
+    """
+
+    path: str
+    kind: RecordKind
+    name: str
+    engagement: str | None = None
+    year: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The record files found, in path order, and whatever did not fit."""
+
+    files: tuple[RecordFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class _Walker:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.files: list[RecordFile] = []
+        self.problems: list[Diagnostic] = []
+
+    def rel(self, *parts: str) -> str:
+        return "/".join((CONTENT, *parts))
+
+    def problem(self, rel: str, code: str, message: str) -> None:
+        self.problems.append(error(rel, Position(1, 1), code, message))
+
+    def entries(self, *parts: str) -> list[os.DirEntry[str]]:
+        """List a folder, reporting (and skipping) links and special files."""
+        folder = self.root.joinpath(CONTENT, *parts)
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        kept = []
+        for entry in entries:
+            rel = self.rel(*parts, entry.name)
+            if entry.is_symlink():
+                self.problem(
+                    rel,
+                    "file-not-regular",
+                    "this is a symbolic link; Triangle never follows links in content/ "
+                    "(replace it with the real file or folder)",
+                )
+            elif not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
+                self.problem(rel, "file-not-regular", "this is not a regular file or folder; remove it")
+            else:
+                kept.append(entry)
+        return kept
+
+    def unexpected(self, rel: str, entry: os.DirEntry[str], expected: str, choices: tuple[str, ...] = ()) -> None:
+        if entry.name in ALLOWED_EXTRA and entry.is_file(follow_symlinks=False):
+            return
+        what = "folder" if entry.is_dir(follow_symlinks=False) else "file"
+        hint = ""
+        if entry.name.endswith(".yaml"):
+            hint = f"; rename it to {entry.name[:-5] + '.yml'!r}"
+        elif choices:
+            hint = suggest(entry.name, choices)
+        self.problem(rel, "unexpected-file", f"unexpected {what} {entry.name!r}: {expected}{hint}")
+
+    def walk(self) -> None:
+        for entry in self.entries():
+            rel = self.rel(entry.name)
+            if entry.name in TOP_FOLDERS and entry.is_dir(follow_symlinks=False):
+                getattr(self, "walk_" + entry.name)()
+            else:
+                self.unexpected(
+                    rel,
+                    entry,
+                    "content/ holds only the folders members/, engagements/ and resolutions/",
+                    TOP_FOLDERS,
+                )
+
+    def yml_files(self, folder: str, expected: str, kind: RecordKind) -> None:
+        for entry in self.entries(folder):
+            rel = self.rel(folder, entry.name)
+            if entry.is_file(follow_symlinks=False) and entry.name.endswith(".yml"):
+                self.files.append(RecordFile(rel, kind, entry.name[:-4]))
+            else:
+                self.unexpected(rel, entry, expected)
+
+    def walk_members(self) -> None:
+        self.yml_files("members", "members/ holds one <member-id>.yml file per member", "member")
+
+    def walk_resolutions(self) -> None:
+        self.yml_files("resolutions", "resolutions/ holds one <engagement-id>.yml file per resolution", "resolution")
+
+    def walk_engagements(self) -> None:
+        for year in self.entries("engagements"):
+            rel = self.rel("engagements", year.name)
+            if not (year.is_dir(follow_symlinks=False) and YEAR_RE.match(year.name)):
+                self.unexpected(rel, year, "engagements/ holds one folder per year, such as 2026/")
+                continue
+            for folder in self.entries("engagements", year.name):
+                frel = self.rel("engagements", year.name, folder.name)
+                if not folder.is_dir(follow_symlinks=False):
+                    self.unexpected(
+                        frel,
+                        folder,
+                        f"engagements/{year.name}/ holds one folder per engagement, named after its id",
+                    )
+                    continue
+                self.walk_engagement(year.name, folder.name)
+
+    def walk_engagement(self, year: str, eid: str) -> None:
+        for entry in self.entries("engagements", year, eid):
+            rel = self.rel("engagements", year, eid, entry.name)
+            if not (entry.is_file(follow_symlinks=False) and entry.name.endswith(".yml")):
+                self.unexpected(
+                    rel,
+                    entry,
+                    "an engagement folder holds engagement.yml and one <member-id>.yml per attestation",
+                )
+            elif entry.name == "engagement.yml":
+                self.files.append(RecordFile(rel, "engagement", eid, eid, year))
+            else:
+                self.files.append(RecordFile(rel, "attestation", entry.name[:-4], eid, year))
+
+
+def discover(root: Path) -> Discovery:
+    """Classify every file under ``root/content``; a missing folder is one error."""
+    content = root / CONTENT
+    walker = _Walker(root)
+    if content.is_symlink() or not content.is_dir():
+        walker.problem(
+            CONTENT,
+            "missing-content",
+            "there is no content/ folder here; run Triangle from the site's folder (or pass -C DIR)",
+        )
+    else:
+        walker.walk()
+    return Discovery(tuple(sorted(walker.files)), tuple(walker.problems))

@@ -1,0 +1,677 @@
+"""Field types: how one YAML value is read, checked, documented and described to editors.
+
+Each type owns the three views of a field that must never drift apart: converting a
+positioned node into a Python value (with a message a member understands when it
+cannot), the JSON Schema fragment editors use for completion, and the one-line
+description the field reference prints. Record declarations in :mod:`schema` are
+built from these types alone.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from babel import Locale
+
+from .diagnostics import Diagnostic, Position, error
+from .load import MappingNode, Node, ScalarNode, SequenceNode
+
+SLUG_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+SLUG_RE: Final = re.compile(SLUG_PATTERN)
+DATE_RE: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+INTEGER_RE: Final = re.compile(r"^(0|[1-9][0-9]{0,8})$")
+NUMBER_RE: Final = re.compile(r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,9})?$")
+NULL_WORDS: Final = frozenset({"", "~", "null", "Null", "NULL"})
+LANGUAGE_CODES: Final = frozenset(str(code) for code in Locale("en").languages if len(str(code)) == 2)
+"""ISO 639-1: the two-letter codes Babel (CLDR) names."""
+
+SSH_KEY_TYPES: Final = frozenset(
+    {
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    }
+)
+
+INVALID: Final = object()
+"""Returned by a conversion that failed; the reason is already in the context."""
+
+
+class Context:
+    """Where conversion problems are collected, and where positions are remembered."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.problems: list[Diagnostic] = []
+
+    def fail(self, position: Position, code: str, message: str) -> object:
+        """Record a problem and return :data:`INVALID` so callers can ``return ctx.fail(...)``."""
+        self.problems.append(error(self.path, position, code, message))
+        return INVALID
+
+
+def suggest(word: str, choices: Sequence[str]) -> str:
+    """A "did you mean" tail for a misspelt word, or nothing when no choice is close."""
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """Quote a member's value in a message, cut short so a pasted essay stays readable."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def _node_kind(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping of 'key: value' lines"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return f"the value {shown(node.value)}"
+
+
+class FieldType(ABC):
+    """One kind of value a record field may hold."""
+
+    @abstractmethod
+    def convert(self, node: Node, ctx: Context) -> Any:
+        """Return the Python value, or :data:`INVALID` after recording why."""
+
+    @abstractmethod
+    def json_schema(self) -> dict[str, Any]:
+        """The JSON Schema fragment (draft 2020-12) for editors and other tools."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """A short human description for the field reference."""
+
+
+class ScalarType(FieldType):
+    """A single value; subclasses read its text."""
+
+    expected = "a value"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if not isinstance(node, ScalarNode):
+            return ctx.fail(node.position, "wrong-type", f"expected {self.expected}, got {_node_kind(node)}")
+        if node.plain and node.value in NULL_WORDS:
+            return ctx.fail(
+                node.position,
+                "empty-value",
+                f"this value is empty; write {self.expected}, or remove the line if the key is optional",
+            )
+        text = node.value if node.value.isascii() else unicodedata.normalize("NFC", node.value)
+        return self.read(text, node, ctx)
+
+    @abstractmethod
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        """Convert the scalar's text."""
+
+
+@dataclass(frozen=True)
+class Text(ScalarType):
+    """Free text shown as written; single-line unless ``multiline``."""
+
+    max_length: int
+    multiline: bool = False
+    markdown: bool = False
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "Markdown text" if self.markdown else "text"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if not text.strip():
+            return ctx.fail(node.position, "empty-value", "this text is blank; write something or remove the line")
+        if not self.multiline and ("\n" in text.strip() or "\r" in text):
+            return ctx.fail(node.position, "invalid-text", "this text must fit on one line; remove the line breaks")
+        if len(text) > self.max_length:
+            return ctx.fail(
+                node.position,
+                "too-long",
+                f"this text is {len(text)} characters long; at most {self.max_length} are allowed",
+            )
+        return text.strip() if not self.multiline else text.lstrip("\r\n").rstrip()
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_length}
+        if not self.multiline:
+            schema["pattern"] = r"^[^\n\r]*$"
+        return schema
+
+    def describe(self) -> str:
+        kind = "Markdown" if self.markdown else "text"
+        return f"{kind} ≤ {self.max_length:,} characters"
+
+
+@dataclass(frozen=True)
+class Slug(ScalarType):
+    """A lowercase identifier: becomes a URL path or a file name, so nothing else passes."""
+
+    what: str = "slug"
+    max_length: int = 64
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a {self.what} (lowercase letters, digits and single hyphens, like 'motion-design')"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if len(text) > self.max_length:
+            return ctx.fail(node.position, "invalid-slug", f"{shown(text)} is longer than {self.max_length} characters")
+        if not SLUG_RE.match(text):
+            hint = slugify(text)
+            tail = f"; for example {hint!r}" if hint and hint != text else ""
+            return ctx.fail(
+                node.position,
+                "invalid-slug",
+                f"{shown(text)} is not a valid {self.what}: use lowercase letters, digits and single hyphens{tail}",
+            )
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": SLUG_PATTERN, "maxLength": self.max_length}
+
+    def describe(self) -> str:
+        return f"{self.what} (`a-z`, `0-9`, `-`; ≤ {self.max_length})"
+
+
+def slugify(text: str) -> str:
+    """Suggest a slug for a value that is not one (accents dropped, spaces to hyphens)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text))[:64]
+
+
+@dataclass(frozen=True)
+class Choice(ScalarType):
+    """One of a fixed set of words."""
+
+    choices: tuple[str, ...]
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "one of " + ", ".join(repr(c) for c in self.choices)
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if text in self.choices:
+            return text
+        return ctx.fail(
+            node.position,
+            "invalid-choice",
+            f"expected {self.expected} (got {shown(text)}){suggest(text, self.choices)}",
+        )
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"enum": list(self.choices)}
+
+    def describe(self) -> str:
+        return " \\| ".join(f"`{c}`" for c in self.choices)
+
+
+@dataclass(frozen=True)
+class Integer(ScalarType):
+    """A whole number in a range, written plainly (no quotes, no leading zeros)."""
+
+    minimum: int
+    maximum: int
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a whole number from {self.minimum} to {self.maximum}"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if not node.plain or not INTEGER_RE.match(text) or not self.minimum <= int(text) <= self.maximum:
+            return ctx.fail(node.position, "invalid-number", f"expected {self.expected} (got {shown(text)})")
+        return int(text)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
+
+    def describe(self) -> str:
+        return f"integer {self.minimum}–{self.maximum}"
+
+
+@dataclass(frozen=True)
+class Number(ScalarType):
+    """A decimal number in a range (site configuration only)."""
+
+    minimum: float
+    maximum: float
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return f"a number from {self.minimum:g} to {self.maximum:g}"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if not node.plain or not NUMBER_RE.match(text) or not self.minimum <= float(text) <= self.maximum:
+            return ctx.fail(node.position, "invalid-number", f"expected {self.expected} (got {shown(text)})")
+        return float(text)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": self.minimum, "maximum": self.maximum}
+
+    def describe(self) -> str:
+        return f"number {self.minimum:g}–{self.maximum:g}"
+
+
+@dataclass(frozen=True)
+class Boolean(ScalarType):
+    """``true`` or ``false`` and nothing else: YAML 1.1's ``yes``/``on`` are refused."""
+
+    expected = "true or false"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if node.plain and text in ("true", "false"):
+            return text == "true"
+        return ctx.fail(node.position, "invalid-boolean", f"expected true or false (got {shown(text)})")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+    def describe(self) -> str:
+        return "`true` \\| `false`"
+
+
+@dataclass(frozen=True)
+class Date(ScalarType):
+    """A calendar date written ``YYYY-MM-DD``."""
+
+    expected = "a date written YYYY-MM-DD"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if not DATE_RE.match(text):
+            return ctx.fail(node.position, "invalid-date", f"expected a date written YYYY-MM-DD (got {shown(text)})")
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return ctx.fail(node.position, "invalid-date", f"{text!r} is not a real calendar date")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "date", "pattern": DATE_RE.pattern}
+
+    def describe(self) -> str:
+        return "date `YYYY-MM-DD`"
+
+
+@dataclass(frozen=True)
+class Language(ScalarType):
+    """An ISO 639-1 language code such as ``fr``."""
+
+    expected = "a two-letter ISO 639-1 language code such as 'fr' or 'en'"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if text in LANGUAGE_CODES:
+            return text
+        return ctx.fail(node.position, "invalid-language", f"expected {self.expected} (got {shown(text)})")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"enum": sorted(LANGUAGE_CODES)}
+
+    def describe(self) -> str:
+        return "ISO 639-1 code"
+
+
+@dataclass(frozen=True)
+class Url(ScalarType):
+    """An absolute web address; ``https`` only unless ``allow_http``."""
+
+    allow_http: bool = False
+
+    @property
+    def expected(self) -> str:  # type: ignore[override]
+        return "an http:// or https:// address" if self.allow_http else "an https:// address"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        problem = url_problem(text, self.allow_http)
+        if problem:
+            return ctx.fail(node.position, "invalid-url", f"{shown(text, 80)} {problem}")
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        pattern = "^https?://" if self.allow_http else "^https://"
+        return {"type": "string", "format": "uri", "pattern": pattern, "maxLength": 2000}
+
+    def describe(self) -> str:
+        return "`http(s)://` URL" if self.allow_http else "`https://` URL"
+
+
+def url_problem(text: str, allow_http: bool) -> str:
+    """Why a member's URL cannot be published, or an empty string when it can."""
+    schemes = ("https", "http") if allow_http else ("https",)
+    expected = "an http:// or https:// address" if allow_http else "an https:// address"
+    if len(text) > 2000:
+        return "is longer than 2,000 characters"
+    if any(c.isspace() or not c.isprintable() for c in text) or not text.isascii():
+        return "contains spaces or non-ASCII characters; percent-encode them (%20) or use the punycode host"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return f"is not a valid web address; expected {expected}"
+    del port
+    if parts.scheme not in schemes:
+        return f"is not allowed: expected {expected}"
+    if parts.username is not None or parts.password is not None:
+        return "contains a user name or password; remove the part before '@'"
+    if not parts.hostname or ("." not in parts.hostname and parts.hostname != "localhost"):
+        return "has no valid host name"
+    return ""
+
+
+@dataclass(frozen=True)
+class SshPublicKey(ScalarType):
+    """An OpenSSH public key line, ``TYPE BASE64 [comment]``, that actually parses."""
+
+    expected = "an SSH public key line such as 'ssh-ed25519 AAAA... you@laptop'"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        problem = ssh_key_problem(text)
+        if problem:
+            return ctx.fail(node.position, "invalid-ssh-key", f"{problem}; paste the whole line of your .pub file")
+        return " ".join(text.split()[:2])
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^(ssh-|ecdsa-|sk-)\S+ [A-Za-z0-9+/=]+( .*)?$"}
+
+    def describe(self) -> str:
+        return "SSH public key line"
+
+
+def ssh_key_problem(text: str) -> str:
+    """Why a key line is not a usable OpenSSH public key, or an empty string."""
+    words = text.split()
+    if len(words) < 2:
+        return "this is not an SSH public key line"
+    kind, blob = words[0], words[1]
+    if kind not in SSH_KEY_TYPES:
+        return f"unsupported key type {shown(kind)} (expected one of {', '.join(sorted(SSH_KEY_TYPES))})"
+    try:
+        raw = base64.b64decode(blob, validate=True)
+    except (binascii.Error, ValueError):
+        return "the key data is not valid base64"
+    if len(raw) < 4:
+        return "the key data is truncated"
+    length = int.from_bytes(raw[:4], "big")
+    if raw[4 : 4 + length] != kind.encode():
+        return f"the key data does not match its type {kind!r}"
+    return ""
+
+
+SIGNATURE_RE: Final = re.compile(r"^-----BEGIN SSH SIGNATURE-----\n[A-Za-z0-9+/=\n]+-----END SSH SIGNATURE-----\n?$")
+
+
+@dataclass(frozen=True)
+class Signature(ScalarType):
+    """An armored SSH signature as printed by ``ssh-keygen -Y sign``."""
+
+    expected = "an armored SSH signature (-----BEGIN SSH SIGNATURE----- ...)"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        if len(text) > 8192 or not SIGNATURE_RE.match(text.strip() + "\n"):
+            return ctx.fail(
+                node.position,
+                "invalid-signature",
+                f"expected {self.expected} written as a '|' block; produce it with 'triangle sign'",
+            )
+        return text.strip() + "\n"
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": "^-----BEGIN SSH SIGNATURE-----"}
+
+    def describe(self) -> str:
+        return "armored SSH signature"
+
+
+@dataclass(frozen=True)
+class RelativePath(ScalarType):
+    """A folder inside the site repository, never outside it."""
+
+    expected = "a folder path relative to the site, such as '_site'"
+
+    def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
+        parts = text.replace("\\", "/").split("/")
+        if text.startswith(("/", "\\")) or ".." in parts or re.match(r"^[A-Za-z]:", text) or text in (".", "./"):
+            return ctx.fail(
+                node.position,
+                "invalid-path",
+                f"{shown(text)} must be a folder inside the site (relative, without '..')",
+            )
+        return "/".join(p for p in parts if p not in ("", "."))
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^(?!/)(?!.*\.\.).+$"}
+
+    def describe(self) -> str:
+        return "relative folder path"
+
+
+@dataclass(frozen=True)
+class ListOf(FieldType):
+    """A list of one item type, without duplicates (a repeated skill is a typo)."""
+
+    item: FieldType
+    min_items: int = 0
+    max_items: int = 100
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if isinstance(node, ScalarNode) and not (node.plain and node.value in NULL_WORDS):
+            return ctx.fail(
+                node.position,
+                "wrong-type",
+                f"expected a list, got {_node_kind(node)}; write it as [a, b] or as '- a' lines",
+            )
+        items = () if isinstance(node, ScalarNode) else node.items if isinstance(node, SequenceNode) else None
+        if items is None:
+            return ctx.fail(node.position, "wrong-type", f"expected a list, got {_node_kind(node)}")
+        if not self.min_items <= len(items) <= self.max_items:
+            if self.min_items == 0:
+                need = f"at most {self.max_items}"
+            else:
+                need = f"between {self.min_items} and {self.max_items}"
+            return ctx.fail(node.position, "wrong-length", f"this list has {len(items)} items; it must have {need}")
+        values: list[Any] = []
+        seen: set[Any] = set()
+        ok = True
+        for item in items:
+            value = self.item.convert(item, ctx)
+            if value is INVALID:
+                ok = False
+                continue
+            marker = value if isinstance(value, (str, int, dt.date)) else repr(value)
+            if marker in seen:
+                ctx.fail(item.position, "duplicate-item", f"{shown(str(value))} is listed twice; keep it once")
+                ok = False
+                continue
+            seen.add(marker)
+            values.append(value)
+        return tuple(values) if ok else INVALID
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema(), "uniqueItems": True}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        schema["maxItems"] = self.max_items
+        return schema
+
+    def describe(self) -> str:
+        count = f"{self.min_items}–{self.max_items}" if self.min_items else f"≤ {self.max_items}"
+        return f"list ({count}) of {self.item.describe()}"
+
+
+@dataclass(frozen=True)
+class MapOf(FieldType):
+    """A mapping from slug labels to values, kept in the order written."""
+
+    value: FieldType
+    max_items: int = 20
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if not isinstance(node, MappingNode):
+            return ctx.fail(node.position, "wrong-type", f"expected 'label: value' lines, got {_node_kind(node)}")
+        if len(node.items) > self.max_items:
+            return ctx.fail(node.position, "wrong-length", f"at most {self.max_items} entries are allowed here")
+        label_type = Slug("label", 32)
+        pairs: list[tuple[str, Any]] = []
+        ok = True
+        for key, value_node in node.items:
+            label = label_type.convert(key, ctx)
+            value = self.value.convert(value_node, ctx)
+            if label is INVALID or value is INVALID:
+                ok = False
+                continue
+            pairs.append((label, value))
+        return tuple(pairs) if ok else INVALID
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "propertyNames": {"pattern": SLUG_PATTERN, "maxLength": 32},
+            "additionalProperties": self.value.json_schema(),
+            "maxProperties": self.max_items,
+        }
+
+    def describe(self) -> str:
+        return f"map of label → {self.value.describe()}"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a record: its type, whether it is required, and what it means."""
+
+    name: str
+    type: FieldType
+    doc: str
+    required: bool = False
+    default: Any = None
+    role: str | None = None
+    """For attestations: the party (``client`` or ``supplier``) whose file holds this key."""
+
+
+@dataclass(frozen=True)
+class Converted:
+    """A record's converted values with the position of every key and list item.
+
+    ``complete`` is False when some key failed to convert (and is then absent from
+    ``values``): cross-record rules still run on what is there, so a member sees every
+    problem at once, but no model object is built from an incomplete record.
+    """
+
+    values: dict[str, Any]
+    positions: dict[str, Position]
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class RecordType(FieldType):
+    """A mapping with declared keys: unknown keys are typos, required keys must be there."""
+
+    name: str
+    fields: tuple[Field, ...]
+    doc: str = ""
+    build: Callable[[dict[str, Any]], Any] | None = None
+    required_check: bool = True
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        converted = self.convert_record(node, ctx)
+        if converted is None or not converted.complete:
+            return INVALID
+        if self.build is None:
+            return converted.values
+        return self.build(converted.values)
+
+    def convert_record(self, node: Node, ctx: Context) -> Converted | None:
+        """Convert every key, reporting all problems; ``None`` when ``node`` is no mapping."""
+        if not isinstance(node, MappingNode):
+            ctx.fail(node.position, "wrong-type", f"expected 'key: value' lines, got {_node_kind(node)}")
+            return None
+        values: dict[str, Any] = {}
+        positions: dict[str, Position] = {}
+        ok = True
+        names = [f.name for f in self.fields]
+        for key, value_node in node.items:
+            spec = self.by_name.get(key.value)
+            if spec is None:
+                ctx.fail(
+                    key.position,
+                    "unknown-key",
+                    f"unknown key {shown(key.value)} in {self.name}{suggest(key.value, names)}"
+                    + ("" if suggest(key.value, names) else f" (allowed keys: {', '.join(names)})"),
+                )
+                ok = False
+                continue
+            positions[key.value] = value_node.position
+            if isinstance(value_node, SequenceNode):
+                for index, item in enumerate(value_node.items):
+                    positions[f"{key.value}[{index}]"] = item.position
+            value = spec.type.convert(value_node, ctx)
+            if value is INVALID:
+                ok = False
+                continue
+            values[key.value] = value
+        if self.required_check:
+            for spec in self.fields:
+                if spec.required and spec.role is None and spec.name not in positions:
+                    ctx.fail(
+                        node.position,
+                        "missing-key",
+                        f"required key {spec.name!r} is missing from {self.name}: add '{spec.name}: …' ({spec.doc})",
+                    )
+                    ok = False
+        for spec in self.fields:
+            if spec.name not in values and spec.default is not None and spec.name not in positions:
+                values[spec.name] = spec.default
+        return Converted(values, positions, ok)
+
+    def json_schema(self) -> dict[str, Any]:
+        properties = {}
+        for spec in self.fields:
+            prop = dict(spec.type.json_schema())
+            prop["description"] = spec.doc + (f" (only in the {spec.role}'s attestation)" if spec.role else "")
+            properties[spec.name] = prop
+        schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+        required = [s.name for s in self.fields if s.required and s.role is None]
+        if required:
+            schema["required"] = required
+        if self.doc:
+            schema["description"] = self.doc
+        return schema
+
+    def describe(self) -> str:
+        return "mapping with keys " + ", ".join(f"`{f.name}`" for f in self.fields)
+
+
+@dataclass(frozen=True)
+class OneOf(FieldType):
+    """A value written either as a single scalar or as a mapping (e.g. a key and its retirement)."""
+
+    scalar: FieldType
+    mapping: FieldType
+    from_scalar: Callable[[Any], Any]
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if isinstance(node, MappingNode):
+            return self.mapping.convert(node, ctx)
+        value = self.scalar.convert(node, ctx)
+        return value if value is INVALID else self.from_scalar(value)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"oneOf": [self.scalar.json_schema(), self.mapping.json_schema()]}
+
+    def describe(self) -> str:
+        return f"{self.scalar.describe()}, or {self.mapping.describe()}"

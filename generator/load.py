@@ -1,0 +1,390 @@
+"""Read one record file into a tree of YAML nodes that remember their positions.
+
+Records come from strangers' pull requests, so this stage trusts nothing: it reads
+only regular files of bounded size, refuses every YAML feature a record never needs
+(anchors, aliases, tags, several documents) and never lets YAML guess a type. Scalars
+stay text here; the schema stage converts each one by the type its field declares,
+which is how ``name: no`` stays the string "no" and ``2024-02-30`` becomes an error
+at its own line instead of a bare ``ValueError``.
+
+We drive libyaml's event parser ourselves instead of ``yaml.compose``: it is faster,
+it shows anchors and explicit tags (a composed tree hides them), and it lets us stop
+at a nesting depth no record can have before a recursive composer blows the stack.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+
+import yaml
+
+from .diagnostics import Diagnostic, Position, error
+
+try:
+    from yaml import CSafeLoader as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Parser  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 256 * 1024
+"""The largest record file we read; the longest legitimate record is a few KiB."""
+
+MAX_DEPTH = 4
+"""Nesting no record exceeds (a member's ``keys`` list of mappings is depth 3)."""
+
+# Control characters (but tab and line breaks), the bidi embeddings, overrides and
+# isolates of "trojan source" attacks, zero-width characters, the BOM, line and
+# paragraph separators and the invisible tag characters: none belongs in a record,
+# and each can make a name or a comment display differently from what it contains.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u0600-\u0605\u06dd\u070f"
+    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    "\U000e0000-\U000e007f]"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ScalarNode:
+    """A scalar exactly as written; ``plain`` is False when it was quoted or a block."""
+
+    value: str
+    plain: bool
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class SequenceNode:
+    """A YAML list."""
+
+    items: tuple[Node, ...]
+    position: Position
+
+
+@dataclass(frozen=True, slots=True)
+class MappingNode:
+    """A YAML mapping with unique scalar keys, in file order."""
+
+    items: tuple[tuple[ScalarNode, Node], ...]
+    position: Position
+
+
+Node = ScalarNode | SequenceNode | MappingNode
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """The outcome of reading one file: a top-level mapping, or why there is none."""
+
+    path: str
+    root: MappingNode | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def describe_character(char: str) -> str:
+    """Name a character a member cannot see, e.g. ``U+202E``."""
+    return f"U+{ord(char):04X}"
+
+
+def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
+    """Read a regular file without following symlinks and without reading a huge one.
+
+    ``path`` is what messages show (relative to the site); ``fs_path`` is opened.
+    """
+    top = Position(1, 1)
+    try:
+        info = os.lstat(fs_path)
+    except OSError as exc:
+        return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
+    if stat.S_ISLNK(info.st_mode):
+        return error(
+            path,
+            top,
+            "file-not-regular",
+            "this is a symbolic link; records must be plain files in the repository "
+            "(replace the link with the file itself)",
+        )
+    if not stat.S_ISREG(info.st_mode):
+        return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
+    try:
+        fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
+    with os.fdopen(fd, "rb") as handle:
+        # Re-check on the open descriptor: the file may have been swapped since lstat.
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
+        data = handle.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return error(
+            path,
+            top,
+            "file-too-large",
+            f"this file is larger than {MAX_FILE_BYTES // 1024} KiB; a record is a few lines of text "
+            "(shorten the text fields)",
+        )
+    return data
+
+
+def decode(path: str, data: bytes) -> str | Diagnostic:
+    """Decode UTF-8 strictly, pointing at the first byte that is not."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return error(
+            path,
+            Position(1, 1),
+            "file-encoding",
+            "this file starts with a byte order mark (BOM); save it as UTF-8 without BOM",
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return error(path, Position(1, 1), "file-encoding", "this file is encoded in UTF-16; save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = len(data[line_start : exc.start].decode("utf-8", "replace")) + 1
+        return error(
+            path,
+            Position(line, column),
+            "file-encoding",
+            f"byte 0x{data[exc.start]:02X} is not valid UTF-8; save the file as UTF-8",
+        )
+
+
+def find_forbidden(text: str) -> re.Match[str] | None:
+    """Find the first character no record may contain."""
+    return FORBIDDEN_CHARACTERS.search(text)
+
+
+def _forbidden_at(path: str, text: str, match: re.Match[str]) -> Diagnostic:
+    line = text.count("\n", 0, match.start()) + 1
+    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    return _forbidden(path, Position(line, column), match.group())
+
+
+def _forbidden(path: str, position: Position, char: str) -> Diagnostic:
+    return error(
+        path,
+        position,
+        "forbidden-character",
+        f"invisible or control character {describe_character(char)} is not allowed "
+        "(it can make text display differently from what it says); delete it",
+    )
+
+
+def load(path: str, data: bytes) -> Loaded:
+    """Parse the bytes of one record file into a positioned mapping."""
+    text = decode(path, data)
+    if isinstance(text, Diagnostic):
+        return Loaded(path, None, (text,))
+    found = find_forbidden(text)
+    if found is not None:
+        return Loaded(path, None, (_forbidden_at(path, text, found),))
+    return _Composer(path, text).run()
+
+
+def load_file(path: str, fs_path: str | os.PathLike[str]) -> Loaded:
+    """Read and parse one record file."""
+    data = read_file(path, fs_path)
+    if isinstance(data, Diagnostic):
+        return Loaded(path, None, (data,))
+    return load(path, data)
+
+
+class _TooDeep(Exception):
+    def __init__(self, position: Position) -> None:
+        self.position = position
+
+
+def _pos(event: yaml.Event) -> Position:
+    mark = event.start_mark
+    assert mark is not None, "libyaml marks every event"
+    return Position(mark.line + 1, mark.column + 1)
+
+
+class _Composer:
+    """Builds nodes from libyaml events, collecting every refusal it can recover from."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.problems: list[Diagnostic] = []
+        self.parser = _Parser(text)
+
+    def run(self) -> Loaded:
+        try:
+            return self._run()
+        except _TooDeep as exc:
+            self.problems.append(
+                error(
+                    self.path,
+                    exc.position,
+                    "yaml-too-deep",
+                    f"values are nested deeper than any record allows ({MAX_DEPTH} levels); check the indentation",
+                )
+            )
+        except yaml.MarkedYAMLError as exc:
+            self.problems.append(self._syntax_error(exc))
+        except yaml.YAMLError as exc:  # pragma: no cover - libyaml always gives marks
+            self.problems.append(error(self.path, Position(), "yaml-syntax", f"this is not valid YAML: {exc}"))
+        finally:
+            self.parser.dispose()
+        return Loaded(self.path, None, tuple(self.problems))
+
+    def _syntax_error(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
+        mark = exc.problem_mark or exc.context_mark
+        position = Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
+        problem = exc.problem or "unreadable YAML"
+        context = f" ({exc.context})" if exc.context else ""
+        hint = ""
+        if "\t" in problem or "tab" in problem:
+            hint = "; indent with spaces, not tabs"
+        elif "mapping values are not allowed" in problem:
+            hint = "; a value containing ': ' must be put in quotes"
+        return error(self.path, position, "yaml-syntax", f"this is not valid YAML: {problem}{context}{hint}")
+
+    def _next(self) -> yaml.Event:
+        event = self.parser.get_event()
+        assert event is not None, "libyaml ended the stream early"
+        return event
+
+    def _run(self) -> Loaded:
+        self._next()  # StreamStart
+        event = self._next()
+        if isinstance(event, yaml.StreamEndEvent):
+            return self._empty(_pos(event))
+        start = _pos(event)
+        root = self._node(self._next(), 1)
+        self._next()  # DocumentEnd
+        event = self._next()
+        if not isinstance(event, yaml.StreamEndEvent):
+            self.problems.append(
+                error(
+                    self.path,
+                    _pos(event),
+                    "yaml-multiple-documents",
+                    "a record file holds exactly one document; remove this '---' and what follows "
+                    "(or move it to its own file)",
+                )
+            )
+        if isinstance(root, ScalarNode) and root.plain and root.value in ("", "~", "null"):
+            return self._empty(start)
+        if not isinstance(root, MappingNode):
+            kind = "a list" if isinstance(root, SequenceNode) else "a single value"
+            self.problems.append(
+                error(
+                    self.path,
+                    root.position,
+                    "yaml-not-mapping",
+                    f"a record is a set of 'key: value' lines, but this file is {kind}",
+                )
+            )
+            return Loaded(self.path, None, tuple(self.problems))
+        return Loaded(self.path, root, tuple(self.problems))
+
+    def _empty(self, position: Position) -> Loaded:
+        self.problems.append(
+            error(self.path, position, "yaml-empty", "this file is empty; write the record's 'key: value' lines")
+        )
+        return Loaded(self.path, None, tuple(self.problems))
+
+    def _refuse_decorations(self, event: yaml.NodeEvent) -> None:
+        position = _pos(event)
+        if event.anchor is not None:
+            self.problems.append(
+                error(
+                    self.path,
+                    position,
+                    "yaml-anchor",
+                    f"YAML anchors ('&{event.anchor}') are not allowed in records; write each value out in full",
+                )
+            )
+        tag = getattr(event, "tag", None)
+        if tag is not None:
+            shown = tag.replace("tag:yaml.org,2002:", "!!")
+            self.problems.append(
+                error(
+                    self.path,
+                    position,
+                    "yaml-tag",
+                    f"YAML tags ('{shown}') are not allowed in records; remove the tag and write the value plainly",
+                )
+            )
+
+    def _node(self, event: yaml.Event, depth: int) -> Node:
+        if isinstance(event, yaml.ScalarEvent):
+            self._refuse_decorations(event)
+            position = _pos(event)
+            value = event.value
+            if event.style == '"':
+                # Escapes such as "\u202e" only exist once parsed: check the value too.
+                found = find_forbidden(value)
+                if found is not None:
+                    self.problems.append(_forbidden(self.path, position, found.group()))
+            return ScalarNode(value, not event.style, position)
+        if isinstance(event, yaml.AliasEvent):
+            position = _pos(event)
+            self.problems.append(
+                error(
+                    self.path,
+                    position,
+                    "yaml-anchor",
+                    f"YAML aliases ('*{event.anchor}') are not allowed in records; write the value out in full",
+                )
+            )
+            return ScalarNode("", False, position)
+        position = _pos(event)
+        if depth > MAX_DEPTH:
+            raise _TooDeep(position)
+        if isinstance(event, yaml.SequenceStartEvent):
+            self._refuse_decorations(event)
+            items: list[Node] = []
+            event = self._next()
+            while not isinstance(event, yaml.SequenceEndEvent):
+                items.append(self._node(event, depth + 1))
+                event = self._next()
+            return SequenceNode(tuple(items), position)
+        assert isinstance(event, yaml.MappingStartEvent), event
+        self._refuse_decorations(event)
+        pairs: list[tuple[ScalarNode, Node]] = []
+        seen: dict[str, Position] = {}
+        event = self._next()
+        while not isinstance(event, yaml.MappingEndEvent):
+            key = self._node(event, depth + 1)
+            value_node = self._node(self._next(), depth + 1)
+            event = self._next()
+            if not isinstance(key, ScalarNode):
+                self.problems.append(
+                    error(
+                        self.path,
+                        key.position,
+                        "yaml-complex-key",
+                        "a key must be a simple word such as 'name'; lists and mappings cannot be keys",
+                    )
+                )
+                continue
+            if key.plain and key.value == "<<":
+                self.problems.append(
+                    error(
+                        self.path,
+                        key.position,
+                        "yaml-anchor",
+                        "YAML merge keys ('<<') are not allowed in records; write each key out in full",
+                    )
+                )
+                continue
+            first = seen.get(key.value)
+            if first is not None:
+                self.problems.append(
+                    error(
+                        self.path,
+                        key.position,
+                        "yaml-duplicate-key",
+                        f"key {key.value!r} appears twice (first on line {first.line}); keep only one",
+                    )
+                )
+                continue
+            seen[key.value] = key.position
+            pairs.append((key, value_node))
+        return MappingNode(tuple(pairs), position)

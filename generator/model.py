@@ -1,0 +1,202 @@
+"""The validated network as typed, immutable data: what every later stage reads.
+
+Nothing here touches a file. Objects are frozen dataclasses with slots, and the
+collections are tuples or read-only mappings, so that scoring and rendering cannot
+change what validation proved; each record keeps its :class:`Source` so that any later
+message (a review comment, an explanation) can still point at the line it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, TypeVar
+
+from .diagnostics import Position
+
+Role = Literal["client", "supplier"]
+SIDES_OF_CLIENT_ATTESTATION: tuple[str, ...] = ("delivery", "quality", "relationship")
+"""What the client's attestation says about the supplier, and so what the supplier may contest."""
+SIDES_OF_SUPPLIER_ATTESTATION: tuple[str, ...] = ("payment", "relationship")
+"""What the supplier's attestation says about the client, and so what the client may contest."""
+
+EMPTY: Mapping[str, Position] = MappingProxyType({})
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def frozen_map(items: Mapping[K, V]) -> Mapping[K, V]:
+    """A read-only view that the caller can no longer reach to mutate."""
+    return MappingProxyType(dict(items))
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a record came from: its file, and the position of each key's value."""
+
+    path: str
+    positions: Mapping[str, Position] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
+
+    def at(self, key: str) -> Position:
+        """Position of a key's value (``"skills[2]"`` for a list item), or the file's start."""
+        return self.positions.get(key, Position(1, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class SigningKey:
+    """A public key allowed to sign a member's records, until its retirement date."""
+
+    line: str
+    retired: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One member of the network (``content/members/<id>.yml``)."""
+
+    id: str
+    source: Source
+    name: str
+    kind: str
+    headline: str
+    region: str
+    skills: tuple[str, ...]
+    joined: dt.date
+    location: str | None = None
+    languages: tuple[str, ...] = ()
+    sponsors: tuple[str, ...] = ()
+    links: tuple[tuple[str, str], ...] = ()
+    keys: tuple[SigningKey, ...] = ()
+    status: str = "active"
+    bio: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Attestation:
+    """One party's statement about the other party of an engagement."""
+
+    engagement: str
+    attester: str
+    role: Role
+    source: Source
+    date: dt.date
+    relationship: int
+    recommend: bool
+    delivery: str | None = None
+    delivered: dt.date | None = None
+    quality: int | None = None
+    payment: str | None = None
+    paid: dt.date | None = None
+    comment: str | None = None
+    reply: str | None = None
+    disputes: tuple[str, ...] = ()
+    signature: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Engagement:
+    """The facts of one engagement, with whichever attestations exist."""
+
+    id: str
+    source: Source
+    title: str
+    client: str
+    supplier: str
+    skills: tuple[str, ...]
+    started: dt.date
+    deadline: dt.date | None = None
+    invoice_due: dt.date | None = None
+    summary: str | None = None
+    by_client: Attestation | None = None
+    by_supplier: Attestation | None = None
+
+    @property
+    def parties(self) -> tuple[str, str]:
+        """Client first, then supplier."""
+        return (self.client, self.supplier)
+
+    @property
+    def attestations(self) -> tuple[Attestation, ...]:
+        """The attestations present, client's first."""
+        return tuple(a for a in (self.by_client, self.by_supplier) if a is not None)
+
+    def counterpart(self, member: str) -> str:
+        """The other party, seen from ``member``."""
+        return self.supplier if member == self.client else self.client
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """A coordinator's ruling on the contested sides of one engagement."""
+
+    engagement: str
+    source: Source
+    by: str
+    date: dt.date
+    upheld: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    note: str
+    signature: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringConfig:
+    """Every number the score uses; defaults live in the site.yml schema."""
+
+    half_life_days: int
+    confirm_window_days: int
+    unconfirmed_weight: float
+    reply_window_days: int
+    trust_restart: float
+    confidence_z: float
+    min_evidence: float
+    min_counterparts: int
+    reliable_threshold: float
+    highly_reliable_threshold: float
+    caution_threshold: float
+    severe_weight: float
+    late_payment_scale_days: int
+    relation_min_engagements: int
+    relation_min_span_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    """``site.yml``: what the site is called, where it lives and how it scores."""
+
+    source: Source
+    title: str
+    base_url: str
+    languages: tuple[str, ...]
+    theme: str
+    output: str
+    coordinators: tuple[str, ...]
+    signatures: str
+    scoring: ScoringConfig
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The whole validated network, with the indexes later stages need."""
+
+    config: SiteConfig
+    today: dt.date
+    members: Mapping[str, Member]
+    engagements: Mapping[str, Engagement]
+    resolutions: Mapping[str, Resolution]
+    engagements_by_member: Mapping[str, tuple[str, ...]]
+    """Engagement ids of each member, oldest first (every member has an entry)."""
+    engagements_by_pair: Mapping[tuple[str, str], tuple[str, ...]]
+    """Engagement ids between two members, keyed by the sorted pair, oldest first."""
+
+    def engagements_of(self, member: str) -> tuple[Engagement, ...]:
+        """A member's engagements, oldest first."""
+        return tuple(self.engagements[e] for e in self.engagements_by_member.get(member, ()))
+
+    def between(self, a: str, b: str) -> tuple[Engagement, ...]:
+        """Engagements between two members, oldest first."""
+        key = (a, b) if a <= b else (b, a)
+        return tuple(self.engagements[e] for e in self.engagements_by_pair.get(key, ()))
