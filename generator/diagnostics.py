@@ -50,11 +50,13 @@ class Diagnostic:
 
 def error(path: str, position: Position, code: str, message: str) -> Diagnostic:
     """Shorthand for an error diagnostic."""
+    assert code in CODES, f"unregistered diagnostic code {code!r}"
     return Diagnostic(path, position, Severity.ERROR, code, message)
 
 
 def warning(path: str, position: Position, code: str, message: str) -> Diagnostic:
     """Shorthand for a warning diagnostic."""
+    assert code in CODES, f"unregistered diagnostic code {code!r}"
     return Diagnostic(path, position, Severity.WARNING, code, message)
 
 
@@ -77,3 +79,67 @@ class UsageError(TriangleError):
     """Bad command-line input or site configuration (exit code 2)."""
 
     exit_code = 2
+
+
+CODES: dict[str, str] = {
+    # Files and folders
+    "missing-content": "the site has no content/ folder",
+    "unexpected-file": "a file or folder in content/ that matches no record kind",
+    "file-not-regular": "a symbolic link or special file where a record should be",
+    "file-unreadable": "the file cannot be read",
+    "file-too-large": "the file exceeds the size limit of a record",
+    "file-encoding": "the file is not UTF-8 (or has a byte order mark)",
+    "forbidden-character": "a control, bidi-override or zero-width character",
+    # YAML
+    "yaml-syntax": "the file is not valid YAML",
+    "yaml-empty": "the file holds no record",
+    "yaml-multiple-documents": "the file holds more than one YAML document",
+    "yaml-not-mapping": "the top level is a list or a single value instead of key: value lines",
+    "yaml-anchor": "a YAML anchor, alias or merge key",
+    "yaml-tag": "an explicit YAML tag",
+    "yaml-duplicate-key": "a key written twice in one mapping",
+    "yaml-complex-key": "a list or mapping used as a key",
+    "yaml-too-deep": "values nested deeper than any record allows",
+    # Fields
+    "unknown-key": "a key the record kind does not have",
+    "missing-key": "a required key is absent",
+    "wrong-type": "a list, mapping or single value where another shape is expected",
+    "wrong-length": "a list with too few or too many items",
+    "empty-value": "a key with no value",
+    "invalid-text": "text on several lines where one is expected",
+    "too-long": "text longer than its limit",
+    "invalid-slug": "a value that is not a lowercase slug",
+    "invalid-choice": "a value outside the allowed words",
+    "invalid-number": "not a whole number in the allowed range",
+    "invalid-boolean": "not true or false",
+    "invalid-date": "not a real date written YYYY-MM-DD",
+    "invalid-language": "not an ISO 639-1 language code",
+    "invalid-url": "an address that is not an acceptable https:// URL",
+    "invalid-ssh-key": "an SSH public key line that does not parse",
+    "invalid-signature": "not an armored SSH signature",
+    "invalid-path": "a path that leaves the site folder",
+    "duplicate-item": "the same item twice in a list",
+    # Cross-record rules
+    "invalid-id": "a file or folder name that is not a valid id",
+    "duplicate-id": "an engagement id used by two folders",
+    "year-mismatch": "an engagement filed under another year than it started",
+    "unknown-member": "a reference to a member who has no record",
+    "self-reference": "a member sponsoring themselves, or client and supplier the same",
+    "missing-engagement": "an attestation in a folder without engagement.yml",
+    "not-a-party": "an attestation by someone who is neither client nor supplier",
+    "wrong-role-key": "a key that belongs to the other party's attestation",
+    "invalid-dispute": "a dispute of a side the other attestation does not have",
+    "date-order": "a date before the engagement started",
+    "future-date": "a recorded fact dated after the build date",
+    "unknown-engagement": "a resolution of an engagement that does not exist",
+    "not-coordinator": "a resolution by someone who may not rule on it",
+    "uncontested-side": "a resolution ruling on a side nobody contests",
+    "invalid-resolution": "a side both upheld and withdrawn",
+    "missing-signature": "an unsigned record where signatures are required",
+    # Warnings
+    "inconsistent-date": "warning: a delivery or payment date contradicts on_time/late",
+    "unmeasurable-delay": "warning: late with no deadline or due date to measure it by",
+    "reply-without-attestation": "warning: a reply to an attestation that does not exist",
+    "incomplete-resolution": "warning: a contested side the resolution leaves undecided",
+}
+"""Every stable diagnostic code and what it means; codes never change meaning once released."""
