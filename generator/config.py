@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .diagnostics import UsageError
+from .diagnostics import Diagnostic, UsageError
 from .fields import Context
 from .load import load_file
 from .model import SiteConfig, Source
@@ -20,17 +20,16 @@ SITE_FILE = "site.yml"
 
 def load_config(root: Path) -> SiteConfig:
     """Load and check ``root/site.yml``; raise :class:`UsageError` listing every problem."""
+    if not (root / SITE_FILE).exists() and not (root / SITE_FILE).is_symlink():
+        raise UsageError(f"there is no {SITE_FILE} in {str(root)!r}: run Triangle from a site's folder, or pass -C DIR")
     loaded = load_file(SITE_FILE, root / SITE_FILE)
-    if loaded.root is None or loaded.diagnostics:
-        if not (root / SITE_FILE).exists() and not (root / SITE_FILE).is_symlink():
-            raise UsageError(
-                f"there is no {SITE_FILE} in {str(root)!r}: run Triangle from a site's folder, or pass -C DIR"
-            )
+    if loaded.root is None:
         raise UsageError(f"{SITE_FILE} is not valid", loaded.diagnostics)
     ctx = Context(SITE_FILE)
     converted = SITE.convert_record(loaded.root, ctx)
-    if converted is None or not converted.complete:
-        raise UsageError(f"{SITE_FILE} is not valid", tuple(ctx.problems))
+    if converted is None or not converted.complete or loaded.diagnostics:
+        problems = sorted((*loaded.diagnostics, *ctx.problems), key=Diagnostic.sort_key)
+        raise UsageError(f"{SITE_FILE} is not valid", tuple(problems))
     values: dict[str, Any] = dict(converted.values)
     values.setdefault("scoring", default_scoring())
     return SiteConfig(source=Source(SITE_FILE, converted.positions), **values)

@@ -21,8 +21,10 @@ RecordKind = Literal["member", "engagement", "attestation", "resolution"]
 CONTENT = "content"
 TOP_FOLDERS = ("members", "engagements", "resolutions")
 YEAR_RE = re.compile(r"^[0-9]{4}$")
-ALLOWED_EXTRA = frozenset({"README.md"})
-"""Files any folder may hold besides records (explanations for members)."""
+ALLOWED_EXTRA = frozenset({"README.md", ".gitkeep", ".DS_Store"})
+"""Files any folder may hold besides records: explanations for members, git's placeholder
+for an empty folder, and the file macOS's Finder drops everywhere (it never gets committed
+with a sensible .gitignore, and a member should not see errors for what they cannot see)."""
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -40,18 +42,34 @@ class RecordFile:
     year: str | None = None
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class EngagementFolder:
+    """An engagement's folder, whose files are listed later (possibly in a worker process)."""
+
+    year: str
+    id: str
+
+
 @dataclass(frozen=True, slots=True)
 class Discovery:
-    """The record files found, in path order, and whatever did not fit."""
+    """The record files found, in path order, and whatever did not fit.
+
+    ``folders`` lists the engagement folders whose files are not in ``files`` yet: a
+    large network has tens of thousands of them, and listing each one is a system call
+    worth spreading over the machine's cores together with the parsing.
+    """
 
     files: tuple[RecordFile, ...]
     diagnostics: tuple[Diagnostic, ...]
+    folders: tuple[EngagementFolder, ...] = ()
 
 
 class _Walker:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, defer_folders: bool) -> None:
         self.root = root
+        self.defer_folders = defer_folders
         self.files: list[RecordFile] = []
+        self.folders: list[EngagementFolder] = []
         self.problems: list[Diagnostic] = []
 
     def rel(self, *parts: str) -> str:
@@ -62,9 +80,13 @@ class _Walker:
 
     def entries(self, *parts: str) -> list[os.DirEntry[str]]:
         """List a folder, reporting (and skipping) links and special files."""
-        folder = self.root.joinpath(CONTENT, *parts)
-        with os.scandir(folder) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        folder = os.path.join(self.root, CONTENT, *parts)
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self.problem(self.rel(*parts), "file-unreadable", f"cannot read this folder: {exc.strerror}")
+            return []
         kept = []
         for entry in entries:
             rel = self.rel(*parts, entry.name)
@@ -134,7 +156,10 @@ class _Walker:
                         f"engagements/{year.name}/ holds one folder per engagement, named after its id",
                     )
                     continue
-                self.walk_engagement(year.name, folder.name)
+                if self.defer_folders:
+                    self.folders.append(EngagementFolder(year.name, folder.name))
+                else:
+                    self.walk_engagement(year.name, folder.name)
 
     def walk_engagement(self, year: str, eid: str) -> None:
         for entry in self.entries("engagements", year, eid):
@@ -151,10 +176,14 @@ class _Walker:
                 self.files.append(RecordFile(rel, "attestation", entry.name[:-4], eid, year))
 
 
-def discover(root: Path) -> Discovery:
-    """Classify every file under ``root/content``; a missing folder is one error."""
+def discover(root: Path, defer_folders: bool = False) -> Discovery:
+    """Classify every file under ``root/content``; a missing folder is one error.
+
+    With ``defer_folders``, engagement folders are returned unlisted, for
+    :func:`discover_folder` to list.
+    """
     content = root / CONTENT
-    walker = _Walker(root)
+    walker = _Walker(root, defer_folders)
     if content.is_symlink() or not content.is_dir():
         walker.problem(
             CONTENT,
@@ -163,4 +192,11 @@ def discover(root: Path) -> Discovery:
         )
     else:
         walker.walk()
+    return Discovery(tuple(sorted(walker.files)), tuple(walker.problems), tuple(walker.folders))
+
+
+def discover_folder(root: Path, folder: EngagementFolder) -> Discovery:
+    """Classify the files of one engagement folder."""
+    walker = _Walker(root, defer_folders=False)
+    walker.walk_engagement(folder.year, folder.id)
     return Discovery(tuple(sorted(walker.files)), tuple(walker.problems))

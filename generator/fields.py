@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from babel import Locale
 
 from .diagnostics import Diagnostic, Position, error
-from .load import MappingNode, Node, ScalarNode, SequenceNode
+from .load import MappingNode, Node, RefusedNode, ScalarNode, SequenceNode
 
 SLUG_PATTERN: Final = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 SLUG_RE: Final = re.compile(SLUG_PATTERN)
@@ -66,7 +66,7 @@ class Context:
 
 def suggest(word: str, choices: Sequence[str]) -> str:
     """A "did you mean" tail for a misspelt word, or nothing when no choice is close."""
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.7)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -80,7 +80,22 @@ def _node_kind(node: Node) -> str:
         return "a mapping of 'key: value' lines"
     if isinstance(node, SequenceNode):
         return "a list"
-    return f"the value {shown(node.value)}"
+    if isinstance(node, ScalarNode):
+        return f"the value {shown(node.value)}"
+    return "a refused value"
+
+
+def _not_container(node: Node, ctx: Context, expected: str, hint: str) -> object:
+    """Report a scalar (or an empty value) where a list or mapping is expected."""
+    if type(node) is RefusedNode:
+        return INVALID
+    if type(node) is ScalarNode and node.plain and node.value in NULL_WORDS:
+        return ctx.fail(
+            node.position,
+            "empty-value",
+            f"this value is empty; write {expected}, or remove the line if the key is optional",
+        )
+    return ctx.fail(node.position, "wrong-type", f"expected {expected}, got {_node_kind(node)}{hint}")
 
 
 class FieldType(ABC):
@@ -105,7 +120,9 @@ class ScalarType(FieldType):
     expected = "a value"
 
     def convert(self, node: Node, ctx: Context) -> Any:
-        if not isinstance(node, ScalarNode):
+        if type(node) is not ScalarNode:
+            if type(node) is RefusedNode:
+                return INVALID
             return ctx.fail(node.position, "wrong-type", f"expected {self.expected}, got {_node_kind(node)}")
         if node.plain and node.value in NULL_WORDS:
             return ctx.fail(
@@ -134,17 +151,20 @@ class Text(ScalarType):
         return "Markdown text" if self.markdown else "text"
 
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
-        if not text.strip():
+        # Surrounding blank space is not part of the text: a '|' block always ends with a
+        # line break, and counting it would refuse a text of exactly the maximum length.
+        value = text.lstrip("\r\n").rstrip() if self.multiline else text.strip()
+        if not value:
             return ctx.fail(node.position, "empty-value", "this text is blank; write something or remove the line")
-        if not self.multiline and ("\n" in text.strip() or "\r" in text):
+        if not self.multiline and ("\n" in value or "\r" in value):
             return ctx.fail(node.position, "invalid-text", "this text must fit on one line; remove the line breaks")
-        if len(text) > self.max_length:
+        if len(value) > self.max_length:
             return ctx.fail(
                 node.position,
                 "too-long",
-                f"this text is {len(text)} characters long; at most {self.max_length} are allowed",
+                f"this text is {len(value):,} characters long; at most {self.max_length:,} are allowed",
             )
-        return text.strip() if not self.multiline else text.lstrip("\r\n").rstrip()
+        return value
 
     def json_schema(self) -> dict[str, Any]:
         schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_length}
@@ -170,7 +190,11 @@ class Slug(ScalarType):
 
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
         if len(text) > self.max_length:
-            return ctx.fail(node.position, "invalid-slug", f"{shown(text)} is longer than {self.max_length} characters")
+            return ctx.fail(
+                node.position,
+                "invalid-slug",
+                f"{shown(text)} is too long for a {self.what}: use at most {self.max_length} characters",
+            )
         if not SLUG_RE.match(text):
             hint = slugify(text)
             tail = f"; for example {hint!r}" if hint and hint != text else ""
@@ -232,9 +256,11 @@ class Integer(ScalarType):
         return f"a whole number from {self.minimum} to {self.maximum}"
 
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
-        if not node.plain or not INTEGER_RE.match(text) or not self.minimum <= int(text) <= self.maximum:
-            return ctx.fail(node.position, "invalid-number", f"expected {self.expected} (got {shown(text)})")
-        return int(text)
+        if INTEGER_RE.match(text) and self.minimum <= int(text) <= self.maximum:
+            if node.plain:
+                return int(text)
+            return ctx.fail(node.position, "invalid-number", f"write the number {text} without quotes")
+        return ctx.fail(node.position, "invalid-number", f"expected {self.expected} (got {shown(text)})")
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "integer", "minimum": self.minimum, "maximum": self.maximum}
@@ -255,9 +281,11 @@ class Number(ScalarType):
         return f"a number from {self.minimum:g} to {self.maximum:g}"
 
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
-        if not node.plain or not NUMBER_RE.match(text) or not self.minimum <= float(text) <= self.maximum:
-            return ctx.fail(node.position, "invalid-number", f"expected {self.expected} (got {shown(text)})")
-        return float(text)
+        if NUMBER_RE.match(text) and self.minimum <= float(text) <= self.maximum:
+            if node.plain:
+                return float(text)
+            return ctx.fail(node.position, "invalid-number", f"write the number {text} without quotes")
+        return ctx.fail(node.position, "invalid-number", f"expected {self.expected} (got {shown(text)})")
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "number", "minimum": self.minimum, "maximum": self.maximum}
@@ -273,8 +301,10 @@ class Boolean(ScalarType):
     expected = "true or false"
 
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
-        if node.plain and text in ("true", "false"):
-            return text == "true"
+        if text in ("true", "false"):
+            if node.plain:
+                return text == "true"
+            return ctx.fail(node.position, "invalid-boolean", f"write {text} without quotes")
         return ctx.fail(node.position, "invalid-boolean", f"expected true or false (got {shown(text)})")
 
     def json_schema(self) -> dict[str, Any]:
@@ -336,7 +366,7 @@ class Url(ScalarType):
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
         problem = url_problem(text, self.allow_http)
         if problem:
-            return ctx.fail(node.position, "invalid-url", f"{shown(text, 80)} {problem}")
+            return ctx.fail(node.position, "invalid-url", f"{shown(redact(text), 80)} {problem}")
         return text
 
     def json_schema(self) -> dict[str, Any]:
@@ -345,6 +375,11 @@ class Url(ScalarType):
 
     def describe(self) -> str:
         return "`http(s)://` URL" if self.allow_http else "`https://` URL"
+
+
+def redact(url: str) -> str:
+    """Hide the credentials of a URL so an error message never prints a password into CI logs."""
+    return re.sub(r"^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@]*@", r"\1***@", url)
 
 
 def url_problem(text: str, allow_http: bool) -> str:
@@ -466,15 +501,9 @@ class ListOf(FieldType):
     max_items: int = 100
 
     def convert(self, node: Node, ctx: Context) -> Any:
-        if isinstance(node, ScalarNode) and not (node.plain and node.value in NULL_WORDS):
-            return ctx.fail(
-                node.position,
-                "wrong-type",
-                f"expected a list, got {_node_kind(node)}; write it as [a, b] or as '- a' lines",
-            )
-        items = () if isinstance(node, ScalarNode) else node.items if isinstance(node, SequenceNode) else None
-        if items is None:
-            return ctx.fail(node.position, "wrong-type", f"expected a list, got {_node_kind(node)}")
+        if type(node) is not SequenceNode:
+            return _not_container(node, ctx, "a list", "; write it as [a, b] or as '- a' lines")
+        items = node.items
         if not self.min_items <= len(items) <= self.max_items:
             if self.min_items == 0:
                 need = f"at most {self.max_items}"
@@ -518,8 +547,8 @@ class MapOf(FieldType):
     max_items: int = 20
 
     def convert(self, node: Node, ctx: Context) -> Any:
-        if not isinstance(node, MappingNode):
-            return ctx.fail(node.position, "wrong-type", f"expected 'label: value' lines, got {_node_kind(node)}")
+        if type(node) is not MappingNode:
+            return _not_container(node, ctx, "'label: value' lines", "")
         if len(node.items) > self.max_items:
             return ctx.fail(node.position, "wrong-length", f"at most {self.max_items} entries are allowed here")
         label_type = Slug("label", 32)
@@ -581,11 +610,15 @@ class RecordType(FieldType):
     fields: tuple[Field, ...]
     doc: str = ""
     build: Callable[[dict[str, Any]], Any] | None = None
-    required_check: bool = True
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+    required: tuple[Field, ...] = field(init=False, repr=False, compare=False)
+    defaults: tuple[tuple[str, Any], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # Computed once: convert_record runs for every file of the network.
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        object.__setattr__(self, "required", tuple(f for f in self.fields if f.required and f.role is None))
+        object.__setattr__(self, "defaults", tuple((f.name, f.default) for f in self.fields if f.default is not None))
 
     def convert(self, node: Node, ctx: Context) -> Any:
         converted = self.convert_record(node, ctx)
@@ -597,46 +630,49 @@ class RecordType(FieldType):
 
     def convert_record(self, node: Node, ctx: Context) -> Converted | None:
         """Convert every key, reporting all problems; ``None`` when ``node`` is no mapping."""
-        if not isinstance(node, MappingNode):
-            ctx.fail(node.position, "wrong-type", f"expected 'key: value' lines, got {_node_kind(node)}")
+        if type(node) is not MappingNode:
+            _not_container(node, ctx, "'key: value' lines", "")
             return None
         values: dict[str, Any] = {}
         positions: dict[str, Position] = {}
         ok = True
-        names = [f.name for f in self.fields]
+        by_name = self.by_name
         for key, value_node in node.items:
-            spec = self.by_name.get(key.value)
+            name = key.value
+            spec = by_name.get(name)
             if spec is None:
-                ctx.fail(
-                    key.position,
-                    "unknown-key",
-                    f"unknown key {shown(key.value)} in {self.name}{suggest(key.value, names)}"
-                    + ("" if suggest(key.value, names) else f" (allowed keys: {', '.join(names)})"),
-                )
+                self._unknown(key, ctx)
                 ok = False
                 continue
-            positions[key.value] = value_node.position
-            if isinstance(value_node, SequenceNode):
+            positions[name] = value_node.position
+            if type(value_node) is RefusedNode:
+                ok = False
+                continue
+            if type(value_node) is SequenceNode:
                 for index, item in enumerate(value_node.items):
-                    positions[f"{key.value}[{index}]"] = item.position
+                    positions[f"{name}[{index}]"] = item.position
             value = spec.type.convert(value_node, ctx)
             if value is INVALID:
                 ok = False
-                continue
-            values[key.value] = value
-        if self.required_check:
-            for spec in self.fields:
-                if spec.required and spec.role is None and spec.name not in positions:
-                    ctx.fail(
-                        node.position,
-                        "missing-key",
-                        f"required key {spec.name!r} is missing from {self.name}: add '{spec.name}: …' ({spec.doc})",
-                    )
-                    ok = False
-        for spec in self.fields:
-            if spec.name not in values and spec.default is not None and spec.name not in positions:
-                values[spec.name] = spec.default
+            else:
+                values[name] = value
+        for spec in self.required:
+            if spec.name not in positions:
+                ctx.fail(
+                    node.position,
+                    "missing-key",
+                    f"required key {spec.name!r} is missing from {self.name}: add '{spec.name}: …' ({spec.doc})",
+                )
+                ok = False
+        for name, default in self.defaults:
+            if name not in positions:
+                values[name] = default
         return Converted(values, positions, ok)
+
+    def _unknown(self, key: ScalarNode, ctx: Context) -> None:
+        names = [f.name for f in self.fields]
+        hint = suggest(key.value, names) or f" (allowed keys: {', '.join(names)})"
+        ctx.fail(key.position, "unknown-key", f"unknown key {shown(key.value)} in {self.name}{hint}")
 
     def json_schema(self) -> dict[str, Any]:
         properties = {}

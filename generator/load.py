@@ -14,10 +14,13 @@ at a nesting depth no record can have before a recursive composer blows the stac
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -30,6 +33,8 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 MAX_FILE_BYTES = 256 * 1024
 """The largest record file we read; the longest legitimate record is a few KiB."""
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 MAX_DEPTH = 4
 """Nesting no record exceeds (a member's ``keys`` list of mappings is depth 3)."""
@@ -45,8 +50,7 @@ FORBIDDEN_CHARACTERS = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ScalarNode:
+class ScalarNode(NamedTuple):
     """A scalar exactly as written; ``plain`` is False when it was quoted or a block."""
 
     value: str
@@ -54,23 +58,31 @@ class ScalarNode:
     position: Position
 
 
-@dataclass(frozen=True, slots=True)
-class SequenceNode:
+class SequenceNode(NamedTuple):
     """A YAML list."""
 
     items: tuple[Node, ...]
     position: Position
 
 
-@dataclass(frozen=True, slots=True)
-class MappingNode:
+class MappingNode(NamedTuple):
     """A YAML mapping with unique scalar keys, in file order."""
 
     items: tuple[tuple[ScalarNode, Node], ...]
     position: Position
 
 
-Node = ScalarNode | SequenceNode | MappingNode
+class RefusedNode(NamedTuple):
+    """A value the loader already refused (an alias, a tagged value).
+
+    It stands in the tree so that its key still counts as present, and conversion
+    skips it silently: the member sees one error for it, not two.
+    """
+
+    position: Position
+
+
+Node = ScalarNode | SequenceNode | MappingNode | RefusedNode
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,32 +103,39 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
     """Read a regular file without following symlinks and without reading a huge one.
 
     ``path`` is what messages show (relative to the site); ``fs_path`` is opened.
+    ``O_NOFOLLOW`` refuses a symbolic link even if one was swapped in after discovery,
+    and ``O_NONBLOCK`` keeps a FIFO from hanging the open; ``fstat`` on the open
+    descriptor then proves it is a regular file before a byte is read.
     """
     top = Position(1, 1)
     try:
-        info = os.lstat(fs_path)
+        fd = os.open(fs_path, _OPEN_FLAGS)
     except OSError as exc:
+        if exc.errno == errno.ELOOP or os.path.islink(fs_path):
+            return error(
+                path,
+                top,
+                "file-not-regular",
+                "this is a symbolic link; records must be plain files in the repository "
+                "(replace the link with the file itself)",
+            )
         return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
-    if stat.S_ISLNK(info.st_mode):
-        return error(
-            path,
-            top,
-            "file-not-regular",
-            "this is a symbolic link; records must be plain files in the repository "
-            "(replace the link with the file itself)",
-        )
-    if not stat.S_ISREG(info.st_mode):
-        return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
     try:
-        fd = os.open(fs_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
+        chunks = []
+        size = 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
     except OSError as exc:
         return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
-    with os.fdopen(fd, "rb") as handle:
-        # Re-check on the open descriptor: the file may have been swapped since lstat.
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
-        data = handle.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
         return error(
             path,
             top,
@@ -124,7 +143,7 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
             f"this file is larger than {MAX_FILE_BYTES // 1024} KiB; a record is a few lines of text "
             "(shorten the text fields)",
         )
-    return data
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def decode(path: str, data: bytes) -> str | Diagnostic:
@@ -192,6 +211,13 @@ def load_file(path: str, fs_path: str | os.PathLike[str]) -> Loaded:
     return load(path, data)
 
 
+_ScalarEvent = yaml.ScalarEvent
+_AliasEvent = yaml.AliasEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_MappingEndEvent = yaml.MappingEndEvent
+
+
 class _TooDeep(Exception):
     def __init__(self, position: Position) -> None:
         self.position = position
@@ -233,15 +259,24 @@ class _Composer:
         return Loaded(self.path, None, tuple(self.problems))
 
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
-        mark = exc.problem_mark or exc.context_mark
-        position = Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
         problem = exc.problem or "unreadable YAML"
+        mark = exc.problem_mark or exc.context_mark
+        if "end of stream" in problem and exc.context_mark is not None:
+            # An unclosed quote or bracket: point where it opens, not at the end of the file.
+            mark = exc.context_mark
+        position = Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
         context = f" ({exc.context})" if exc.context else ""
+        if "end of stream" in problem and "quoted scalar" in context:
+            problem, context = "the quote opened here is never closed", ""
+        lines = self.text.splitlines()
+        line = lines[position.line - 1] if 0 < position.line <= len(lines) else ""
         hint = ""
-        if "\t" in problem or "tab" in problem:
+        if "\t" in line[: position.column]:
             hint = "; indent with spaces, not tabs"
         elif "mapping values are not allowed" in problem:
             hint = "; a value containing ': ' must be put in quotes"
+        elif "expected key" in problem or "expected <block end>" in problem:
+            hint = "; check the indentation: the keys of one record start in the same column"
         return error(self.path, position, "yaml-syntax", f"this is not valid YAML: {problem}{context}{hint}")
 
     def _next(self) -> yaml.Event:
@@ -253,7 +288,7 @@ class _Composer:
         self._next()  # StreamStart
         event = self._next()
         if isinstance(event, yaml.StreamEndEvent):
-            return self._empty(_pos(event))
+            return self._empty(Position(1, 1))
         start = _pos(event)
         root = self._node(self._next(), 1)
         self._next()  # DocumentEnd
@@ -270,6 +305,8 @@ class _Composer:
             )
         if isinstance(root, ScalarNode) and root.plain and root.value in ("", "~", "null"):
             return self._empty(start)
+        if isinstance(root, RefusedNode):
+            return Loaded(self.path, None, tuple(self.problems))
         if not isinstance(root, MappingNode):
             kind = "a list" if isinstance(root, SequenceNode) else "a single value"
             self.problems.append(
@@ -312,19 +349,26 @@ class _Composer:
                 )
             )
 
-    def _node(self, event: yaml.Event, depth: int) -> Node:
-        if isinstance(event, yaml.ScalarEvent):
-            self._refuse_decorations(event)
-            position = _pos(event)
-            value = event.value
-            if event.style == '"':
+    def _node(self, event: Any, depth: int) -> Node:
+        # The hot loop of the whole check: a large network has millions of events, so
+        # this reads attributes directly and builds tuples instead of calling helpers.
+        kind = type(event)
+        mark = event.start_mark
+        position = Position(mark.line + 1, mark.column + 1)
+        if kind is _ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                self._refuse_decorations(event)
+                if event.tag is not None:
+                    return RefusedNode(position)
+            value: str = event.value
+            style = event.style
+            if style == '"':
                 # Escapes such as "\u202e" only exist once parsed: check the value too.
                 found = find_forbidden(value)
                 if found is not None:
                     self.problems.append(_forbidden(self.path, position, found.group()))
-            return ScalarNode(value, not event.style, position)
-        if isinstance(event, yaml.AliasEvent):
-            position = _pos(event)
+            return ScalarNode(value, not style, position)
+        if kind is _AliasEvent:
             self.problems.append(
                 error(
                     self.path,
@@ -333,28 +377,30 @@ class _Composer:
                     f"YAML aliases ('*{event.anchor}') are not allowed in records; write the value out in full",
                 )
             )
-            return ScalarNode("", False, position)
-        position = _pos(event)
+            return RefusedNode(position)
         if depth > MAX_DEPTH:
             raise _TooDeep(position)
-        if isinstance(event, yaml.SequenceStartEvent):
+        refused = event.tag is not None
+        if event.anchor is not None or refused:
             self._refuse_decorations(event)
+        get: Callable[[], Any] = self.parser.get_event
+        if kind is _SequenceStartEvent:
             items: list[Node] = []
-            event = self._next()
-            while not isinstance(event, yaml.SequenceEndEvent):
+            event = get()
+            while type(event) is not _SequenceEndEvent:
                 items.append(self._node(event, depth + 1))
-                event = self._next()
-            return SequenceNode(tuple(items), position)
-        assert isinstance(event, yaml.MappingStartEvent), event
-        self._refuse_decorations(event)
+                event = get()
+            return RefusedNode(position) if refused else SequenceNode(tuple(items), position)
         pairs: list[tuple[ScalarNode, Node]] = []
         seen: dict[str, Position] = {}
-        event = self._next()
-        while not isinstance(event, yaml.MappingEndEvent):
+        event = get()
+        while type(event) is not _MappingEndEvent:
             key = self._node(event, depth + 1)
-            value_node = self._node(self._next(), depth + 1)
-            event = self._next()
-            if not isinstance(key, ScalarNode):
+            value_node = self._node(get(), depth + 1)
+            event = get()
+            if type(key) is RefusedNode:
+                continue
+            if type(key) is not ScalarNode:
                 self.problems.append(
                     error(
                         self.path,
@@ -364,27 +410,31 @@ class _Composer:
                     )
                 )
                 continue
-            if key.plain and key.value == "<<":
-                self.problems.append(
-                    error(
-                        self.path,
-                        key.position,
-                        "yaml-anchor",
-                        "YAML merge keys ('<<') are not allowed in records; write each key out in full",
-                    )
-                )
+            name = key.value
+            if name in seen or (name == "<<" and key.plain):
+                self._bad_key(key, seen)
                 continue
-            first = seen.get(key.value)
-            if first is not None:
-                self.problems.append(
-                    error(
-                        self.path,
-                        key.position,
-                        "yaml-duplicate-key",
-                        f"key {key.value!r} appears twice (first on line {first.line}); keep only one",
-                    )
-                )
-                continue
-            seen[key.value] = key.position
+            seen[name] = key.position
             pairs.append((key, value_node))
-        return MappingNode(tuple(pairs), position)
+        return RefusedNode(position) if refused else MappingNode(tuple(pairs), position)
+
+    def _bad_key(self, key: ScalarNode, seen: dict[str, Position]) -> None:
+        if key.value == "<<" and key.plain:
+            self.problems.append(
+                error(
+                    self.path,
+                    key.position,
+                    "yaml-anchor",
+                    "YAML merge keys ('<<') are not allowed in records; write each key out in full",
+                )
+            )
+            return
+        first = seen[key.value]
+        self.problems.append(
+            error(
+                self.path,
+                key.position,
+                "yaml-duplicate-key",
+                f"key {key.value!r} appears twice (first on line {first.line}); keep only one",
+            )
+        )

@@ -75,6 +75,9 @@ class _Validator:
         self.today = today
         self.problems: list[Diagnostic] = []
         self.member_ids: frozenset[str] = frozenset()
+        self.invalid_attestations: set[tuple[str, str]] = set()
+        """(engagement, attester) of attestation files that exist but did not validate:
+        rules about the other party's statement skip them instead of calling them absent."""
 
     # -- reporting -------------------------------------------------------------------
 
@@ -281,10 +284,14 @@ class _Validator:
                 continue
             if item.record is not None:
                 drafts.append((file, item.record, engagement))
+            else:
+                self.invalid_attestations.add((engagement.id, file.name))
         for file, record, engagement in drafts:
             attestation = self.attestation(file, record, engagement)
             if attestation is not None:
                 by_engagement[engagement.id][attestation.role] = attestation
+            else:
+                self.invalid_attestations.add((engagement.id, file.name))
         result = dict(engagements)
         for eid, pair in by_engagement.items():
             engagement = engagements[eid]
@@ -405,6 +412,8 @@ class _Validator:
         if mine is None:
             return
         other = engagement.counterpart(mine.attester)
+        if theirs is None and (engagement.id, other) in self.invalid_attestations:
+            return  # their attestation exists but is invalid: it is reported on its own
         if theirs is None:
             if mine.disputes:
                 self.err(
@@ -418,7 +427,7 @@ class _Validator:
                     mine.source,
                     "reply",
                     "reply-without-attestation",
-                    f"this replies to {other!r}'s attestation, which does not exist yet",
+                    f"this replies to the attestation of {other!r}, which does not exist yet",
                 )
             return
         sides = SIDES_OF_CLIENT_ATTESTATION if theirs.role == "client" else SIDES_OF_SUPPLIER_ATTESTATION
@@ -434,14 +443,16 @@ class _Validator:
 
     # -- resolutions -----------------------------------------------------------------
 
-    def resolutions(self, parsed: list[ParsedRecord], engagements: dict[str, Engagement]) -> dict[str, Resolution]:
+    def resolutions(
+        self, parsed: list[ParsedRecord], engagements: dict[str, Engagement], folders: set[str]
+    ) -> dict[str, Resolution]:
         resolutions: dict[str, Resolution] = {}
         for item in parsed:
             file = item.file
             if not self.check_id(file, file.name, "engagement id", "file after the engagement it resolves"):
                 continue
-            if item.record is None:
-                continue
+            if item.record is None or (file.name not in engagements and file.name in folders):
+                continue  # unreadable, or its engagement is invalid and reported on its own
             resolution = self.resolution(file, item.record, engagements)
             if resolution is not None:
                 resolutions[resolution.engagement] = resolution
@@ -485,7 +496,9 @@ class _Validator:
         self.signed(source, values)
         contested = {side for a in engagement.attestations for side in a.disputes}
         upheld, withdrawn = values.get("upheld", ()), values.get("withdrawn", ())
-        if not contested:
+        if any((engagement.id, party) in self.invalid_attestations for party in engagement.parties):
+            pass  # what is contested cannot be known until the invalid attestation is fixed
+        elif not contested:
             self.err(
                 source,
                 "upheld",
@@ -555,7 +568,7 @@ def validate(config: SiteConfig, records: Iterable[ParsedRecord], today: dt.date
     engagements = validator.engagements(kinds["engagement"])
     folders = {r.file.engagement for r in kinds["engagement"] if r.file.engagement}
     engagements = validator.attestations(kinds["attestation"], engagements, folders)
-    resolutions = validator.resolutions(kinds["resolution"], engagements)
+    resolutions = validator.resolutions(kinds["resolution"], engagements, folders)
     site = build_site(config, today, members, engagements, resolutions)
     return Validation(site, tuple(sorted(validator.problems, key=Diagnostic.sort_key)))
 
