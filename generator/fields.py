@@ -598,7 +598,7 @@ class Converted:
     """
 
     values: dict[str, Any]
-    positions: dict[str, Position]
+    positions: dict[str, tuple[int, int]]
     complete: bool = True
 
 
@@ -634,7 +634,7 @@ class RecordType(FieldType):
             _not_container(node, ctx, "'key: value' lines", "")
             return None
         values: dict[str, Any] = {}
-        positions: dict[str, Position] = {}
+        positions: dict[str, tuple[int, int]] = {}
         ok = True
         by_name = self.by_name
         for key, value_node in node.items:

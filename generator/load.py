@@ -27,7 +27,9 @@ import yaml
 from .diagnostics import Diagnostic, Position, error
 
 try:
-    from yaml import CSafeLoader as _Parser
+    # libyaml's bare event parser: we need neither a constructor nor a resolver, and
+    # CSafeLoader's Python-level set-up of both costs more than parsing a small record.
+    from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
 
@@ -123,19 +125,13 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
-        chunks = []
-        size = 0
-        while size <= MAX_FILE_BYTES:
-            chunk = os.read(fd, MAX_FILE_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
+        # One read: a regular file yields everything up to the requested size at once.
+        data = os.read(fd, MAX_FILE_BYTES + 1)
     except OSError as exc:
         return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
     finally:
         os.close(fd)
-    if size > MAX_FILE_BYTES:
+    if len(data) > MAX_FILE_BYTES:
         return error(
             path,
             top,
@@ -143,7 +139,7 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
             f"this file is larger than {MAX_FILE_BYTES // 1024} KiB; a record is a few lines of text "
             "(shorten the text fields)",
         )
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return data
 
 
 def decode(path: str, data: bytes) -> str | Diagnostic:
@@ -211,6 +207,8 @@ def load_file(path: str, fs_path: str | os.PathLike[str]) -> Loaded:
     return load(path, data)
 
 
+_new = tuple.__new__
+"""Builds a named tuple without its Python-level ``__new__``: millions are made per check."""
 _ScalarEvent = yaml.ScalarEvent
 _AliasEvent = yaml.AliasEvent
 _SequenceStartEvent = yaml.SequenceStartEvent
@@ -354,7 +352,7 @@ class _Composer:
         # this reads attributes directly and builds tuples instead of calling helpers.
         kind = type(event)
         mark = event.start_mark
-        position = Position(mark.line + 1, mark.column + 1)
+        position = _new(Position, (mark.line + 1, mark.column + 1))
         if kind is _ScalarEvent:
             if event.anchor is not None or event.tag is not None:
                 self._refuse_decorations(event)
@@ -367,7 +365,7 @@ class _Composer:
                 found = find_forbidden(value)
                 if found is not None:
                     self.problems.append(_forbidden(self.path, position, found.group()))
-            return ScalarNode(value, not style, position)
+            return _new(ScalarNode, (value, not style, position))
         if kind is _AliasEvent:
             self.problems.append(
                 error(

@@ -22,7 +22,7 @@ SIDES_OF_CLIENT_ATTESTATION: tuple[str, ...] = ("delivery", "quality", "relation
 SIDES_OF_SUPPLIER_ATTESTATION: tuple[str, ...] = ("payment", "relationship")
 """What the supplier's attestation says about the client, and so what the client may contest."""
 
-EMPTY: Mapping[str, Position] = MappingProxyType({})
+EMPTY: Mapping[str, tuple[int, int]] = MappingProxyType({})
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -37,11 +37,15 @@ class Source:
     """Where a record came from: its file, and the position of each key's value."""
 
     path: str
-    positions: Mapping[str, Position] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
+    """(line, column) of each key's value; plain tuples when they crossed a process boundary."""
 
     def at(self, key: str) -> Position:
         """Position of a key's value (``"skills[2]"`` for a list item), or the file's start."""
-        return self.positions.get(key, Position(1, 1))
+        found = self.positions.get(key)
+        if found is None:
+            return Position(1, 1)
+        return found if type(found) is Position else Position(*found)
 
 
 @dataclass(frozen=True, slots=True)

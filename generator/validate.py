@@ -42,6 +42,9 @@ RESERVED_NAMES = frozenset(
 
 CLIENT_KEYS = frozenset(f.name for f in ATTESTATION.fields if f.role == "client")
 SUPPLIER_KEYS = frozenset(f.name for f in ATTESTATION.fields if f.role == "supplier")
+ROLE_REQUIRED = {
+    role: tuple(f for f in ATTESTATION.fields if f.role == role and f.required) for role in ("client", "supplier")
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,18 +309,19 @@ class _Validator:
         values: dict[str, Any] = record.values
         before = len(self.problems)
         role: Role = "client" if file.name == engagement.client else "supplier"
-        own, other = (CLIENT_KEYS, SUPPLIER_KEYS) if role == "client" else (SUPPLIER_KEYS, CLIENT_KEYS)
-        other_role = "supplier" if role == "client" else "client"
-        for key in sorted(other & record.positions.keys(), key=lambda k: source.at(k)):
-            self.err(
-                source,
-                key,
-                "wrong-role-key",
-                f"{key!r} belongs in the {other_role}'s attestation; as the {role}, "
-                f"{file.name!r} attests {_role_sides(role)}: remove this line",
-            )
-        for spec in ATTESTATION.fields:
-            if spec.role == role and spec.required and spec.name not in record.positions:
+        other = SUPPLIER_KEYS if role == "client" else CLIENT_KEYS
+        if not other.isdisjoint(record.positions):
+            other_role = "supplier" if role == "client" else "client"
+            for key in sorted(other.intersection(record.positions), key=source.at):
+                self.err(
+                    source,
+                    key,
+                    "wrong-role-key",
+                    f"{key!r} belongs in the {other_role}'s attestation; as the {role}, "
+                    f"{file.name!r} attests {_role_sides(role)}: remove this line",
+                )
+        for spec in ROLE_REQUIRED[role]:
+            if spec.name not in record.positions:
                 self.problems.append(
                     error(
                         file.path,
@@ -327,13 +331,13 @@ class _Validator:
                         f"add '{spec.name}: …' ({spec.doc})",
                     )
                 )
-        del own
         started = engagement.started
         self.not_before(source, "date", values.get("date"), started, "the attestation date")
         self.not_future(source, "date", values.get("date"), "the attestation date")
         for key, what in (("delivered", "the delivery date"), ("paid", "the payment date")):
-            self.not_before(source, key, values.get(key), started, what)
-            self.not_future(source, key, values.get(key), what)
+            if key in values:
+                self.not_before(source, key, values[key], started, what)
+                self.not_future(source, key, values[key], what)
         self.signed(source, values)
         if len(self.problems) > before or not record.complete:
             return None
