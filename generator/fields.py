@@ -13,6 +13,7 @@ import base64
 import binascii
 import datetime as dt
 import difflib
+import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
@@ -20,8 +21,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
-
-from babel import Locale
 
 from .diagnostics import Diagnostic, Position, error
 from .load import MappingNode, Node, RefusedNode, ScalarNode, SequenceNode
@@ -32,8 +31,15 @@ DATE_RE: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 INTEGER_RE: Final = re.compile(r"^(0|[1-9][0-9]{0,8})$")
 NUMBER_RE: Final = re.compile(r"^(0|[1-9][0-9]{0,8})(\.[0-9]{1,9})?$")
 NULL_WORDS: Final = frozenset({"", "~", "null", "Null", "NULL"})
-LANGUAGE_CODES: Final = frozenset(str(code) for code in Locale("en").languages if len(str(code)) == 2)
-"""ISO 639-1: the two-letter codes Babel (CLDR) names."""
+
+
+@functools.cache
+def language_codes() -> frozenset[str]:
+    """ISO 639-1: the two-letter codes Babel (CLDR) names (loaded on first use: it takes a while)."""
+    from babel import Locale  # imported here: it costs more than checking a small network
+
+    return frozenset(str(code) for code in Locale("en").languages if len(str(code)) == 2)
+
 
 SSH_KEY_TYPES: Final = frozenset(
     {
@@ -342,12 +348,12 @@ class Language(ScalarType):
     expected = "a two-letter ISO 639-1 language code such as 'fr' or 'en'"
 
     def read(self, text: str, node: ScalarNode, ctx: Context) -> Any:
-        if text in LANGUAGE_CODES:
+        if text in language_codes():
             return text
         return ctx.fail(node.position, "invalid-language", f"expected {self.expected} (got {shown(text)})")
 
     def json_schema(self) -> dict[str, Any]:
-        return {"enum": sorted(LANGUAGE_CODES)}
+        return {"enum": sorted(language_codes())}
 
     def describe(self) -> str:
         return "ISO 639-1 code"
