@@ -65,5 +65,6 @@ def test_errors_found_in_worker_processes_keep_their_positions(tmp_path: Path) -
     assert result.exit_code == 1
     assert result.output.splitlines()[:2] == [
         f"{rel}:{line}:15: error[invalid-number]: expected a whole number from 1 to 5 (got '9')",
-        f"{rel}:{line + 1}:1: error[unknown-key]: unknown key 'recommended' in an attestation; did you mean 'recommend'?",
+        f"{rel}:{line + 1}:1: error[unknown-key]: unknown key 'recommended' in an attestation; "
+        "did you mean 'recommend'?",
     ]
