@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +192,120 @@ def schema(ctx: click.Context, out: Path | None, reference: bool) -> None:
             click.echo(f"wrote {target}")
     except OSError as exc:
         raise UsageError(f"cannot write the schemas into {str(folder)!r}: {exc.strerror}") from None
+
+
+@cli.command()
+@click.argument("member", required=False)
+@click.option("--all", "everyone", is_flag=True, help="Every member: print the api/members.json document.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools.",
+)
+@today_option
+@click.pass_context
+def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, today: dt.date | None) -> None:
+    """Show the evidence and arithmetic behind MEMBER's badges.
+
+    Every statement made about the member is listed with each factor of its weight,
+    then the totals, the bounds, the thresholds and the resulting level, so that the
+    badges can be checked by hand (see docs/scoring.md). With --all --format json,
+    print the api/members.json document instead. Exit status: 0 when done, 1 when the
+    site is invalid, 2 for a usage mistake such as an unknown member.
+    """
+    # Imported here: numpy and scipy take a moment to load, and only scoring needs them.
+    import difflib
+    import json
+
+    from .explain import explain_json, explain_text, members_api
+    from .score import score_site
+
+    if everyone == (member is not None):
+        raise UsageError("name one member to explain, or use --all (with --format json) for every member")
+    if everyone and fmt != "json":
+        raise UsageError("--all prints the api/members.json document: add --format json")
+    result: CheckResult = check_site(site_root(ctx), resolve_today(today))
+    if result.failed():
+        print_diagnostics(list(result.diagnostics), fmt, result.files)
+        ctx.exit(1)
+    site = result.site
+    if member is not None and member not in site.members:
+        close = difflib.get_close_matches(member, list(site.members), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UsageError(f"there is no member {member!r} (no content/members/{member}.yml){hint}")
+    scores = score_site(site)
+    if member is None:
+        document = members_api(site, scores)
+    elif fmt == "json":
+        document = explain_json(site, scores, member)
+    else:
+        click.echo(explain_text(site, scores, member), nl=False)
+        return
+    click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _interactive() -> bool:
+    """A person watching a terminal (not CI, not a pipe): worth a progress line."""
+    return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
+
+
+@cli.command()
+@click.option("--strict", "strict_mode", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to build (default: 'output' in site.yml, _site).",
+)
+@click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster; search box inactive).")
+@today_option
+@click.pass_context
+def build(ctx: click.Context, strict_mode: bool, output: Path | None, no_search: bool, today: dt.date | None) -> None:
+    """Check, score and render the site into its output folder, atomically.
+
+    The new site is written beside the output and swapped in at the end: a failed or
+    interrupted build leaves the previous site untouched. Two builds of the same
+    content with the same date are byte-identical. Exit status: 0 built, 1 invalid
+    content, 2 usage or configuration mistake.
+    """
+    from .build import BuildFailed
+    from .build import build as build_site_folder
+
+    root = site_root(ctx)
+    started = time.perf_counter()
+    shown = [0.0]
+
+    def progress(stage: str, count: int) -> None:
+        now = time.perf_counter()
+        if now - started > 1.0 and now - shown[0] > 0.1:
+            shown[0] = now
+            click.echo(f"\r{stage}: {count:,} files…", nl=False, err=True)
+
+    try:
+        result = build_site_folder(
+            root,
+            resolve_today(today),
+            strict=strict_mode,
+            output=output,
+            search=not no_search,
+            progress=progress if _interactive() else None,
+        )
+    except BuildFailed as exc:
+        print_diagnostics(list(exc.diagnostics), "text", 0)
+        raise
+    finally:
+        if shown[0]:
+            click.echo("\r\033[K", nl=False, err=True)
+    for diagnostic in result.diagnostics:
+        click.echo(diagnostic.render(), err=True)
+    click.echo(
+        f"Built {result.members:,} members, {result.engagements:,} engagements, {result.pages:,} pages "
+        f"in {time.perf_counter() - started:.1f} s into {result.output}"
+    )
 
 
 def main() -> None:

@@ -164,6 +164,8 @@ class ScoringConfig:
     late_payment_scale_days: int
     relation_min_engagements: int
     relation_min_span_days: int
+    trust_typical_mass: float
+    repeat_exponent: float
 
 
 @dataclass(frozen=True, slots=True)

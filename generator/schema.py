@@ -189,6 +189,13 @@ SCORING = RecordType(
             "probability that trust propagation restarts at the coordinators",
             default=0.3,
         ),
+        Field(
+            "trust_typical_mass",
+            Number(0.5, 1),
+            "typical trust: going from the most trusted member down, the trust of the member at which "
+            "this share of all trust is reached; statements count fully from a typical attester's trust up",
+            default=0.9,
+        ),
         Field("confidence_z", Number(0.5, 4), "z of the Wilson confidence bounds (1.96: 95 %)", default=1.96),
         Field("min_evidence", Number(0, 1000), "weighted evidence a side needs before it leaves `new`", default=2.0),
         Field(
@@ -197,8 +204,8 @@ SCORING = RecordType(
             "distinct counterparts a side needs before it leaves `new`",
             default=2,
         ),
-        Field("reliable_threshold", Number(0, 1), "lower bound needed for `reliable`", default=0.6),
-        Field("highly_reliable_threshold", Number(0, 1), "lower bound needed for `highly_reliable`", default=0.8),
+        Field("reliable_threshold", Number(0, 1), "lower bound needed for `reliable`", default=0.5),
+        Field("highly_reliable_threshold", Number(0, 1), "lower bound needed for `highly_reliable`", default=0.75),
         Field(
             "caution_threshold",
             Number(0, 1),
@@ -216,6 +223,12 @@ SCORING = RecordType(
             Integer(1, 3650),
             "a late payment weighs more the later it was: 1 + days late / this, up to `severe_weight`",
             default=30,
+        ),
+        Field(
+            "repeat_exponent",
+            Number(0, 4),
+            "the k-th engagement with the same counterpart counts 1/k^this (2: 1, 1/4, 1/9 …; 0: no discount)",
+            default=2.0,
         ),
         Field(
             "relation_min_engagements",
