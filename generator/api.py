@@ -1,0 +1,177 @@
+"""The ``/api/*.json`` exports: members, engagements and the JSON Schemas of both.
+
+Other tools (a network's intranet, a CRM, a researcher checking the method) read these
+files instead of scraping pages, so their shape is a contract: versioned by ``schema``,
+described by a published JSON Schema, and stable byte for byte for the same input.
+They publish exactly what the pages publish and nothing more: a withdrawn member is a
+nameless *former member*, and a negative statement still inside its reply window shows
+``"awaiting_reply"`` instead of what it says (see :mod:`generator.status`).
+
+Member-written text stays text: it is JSON-escaped, never turned into HTML. On top of
+that, ``<``, ``>`` and ``&`` are written as ``\\u003c``, ``\\u003e`` and ``\\u0026``
+(the same strings to any JSON reader), so that a document pasted into an HTML page
+or sniffed by a careless browser can never open a tag.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+from .explain import API_SCHEMA, members_api
+from .model import SIDES_OF_CLIENT_ATTESTATION, SIDES_OF_SUPPLIER_ATTESTATION, Attestation, Engagement, Resolution, Site
+from .schemas_api import engagements_schema, members_schema
+from .schemas_api.engagements import AWAITING
+from .score import Scores
+from .status import AttestationState, EngagementStatus
+from .write import Output
+
+_HTML_SAFE: Final = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+"""JSON escapes for the characters that mean something to HTML or JavaScript. In JSON
+text they can only occur inside strings, so replacing them never changes the data."""
+
+FORMER_MEMBER_WITHHELD: Final = ("comment", "reply")
+"""A withdrawn member asked to be forgotten: their own words go, their ratings stay."""
+
+
+def json_bytes(document: Any) -> bytes:
+    """Serialise a document the way every export is written: keys in the order built,
+    two-space indent, UTF-8, HTML-safe escapes, and a final newline."""
+    text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
+    return (text.translate(_HTML_SAFE) + "\n").encode("utf-8")
+
+
+def site_base_url(site: Site) -> str:
+    """``site.yml``'s base URL with exactly one trailing slash, ready for relative paths."""
+    return site.config.base_url.rstrip("/") + "/"
+
+
+def _date(day: dt.date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def is_published(site: Site, member_id: str) -> bool:
+    """Whether a member may be named: everyone but those who withdrew."""
+    return site.members[member_id].status != "withdrawn"
+
+
+def party_json(site: Site, member_id: str) -> dict[str, Any]:
+    """A member in a role (client, supplier, resolver): named, or a nameless former member."""
+    if not is_published(site, member_id):
+        return {"id": None, "name": None, "former_member": True}
+    return {"id": member_id, "name": site.members[member_id].name, "former_member": False}
+
+
+def sides_stated(attestation: Attestation) -> tuple[str, ...]:
+    """The sides an attestation states, by its attester's role."""
+    return SIDES_OF_CLIENT_ATTESTATION if attestation.role == "client" else SIDES_OF_SUPPLIER_ATTESTATION
+
+
+def withheld_keys(attestation: Attestation, state: AttestationState, former_member: bool) -> tuple[str, ...]:
+    """Keys of an attestation left out of the export, for the attester's or the subject's sake.
+
+    A former member's comment and reply go. A statement awaiting reply also loses its
+    delivery or payment date, which would tell a late delivery or payment as surely as
+    the value it replaces.
+    """
+    withheld: set[str] = set()
+    if former_member:
+        withheld.update(FORMER_MEMBER_WITHHELD)
+    if state.awaiting_reply:
+        withheld.update(("comment", "reply", "delivered" if attestation.role == "client" else "paid"))
+    return tuple(sorted(withheld))
+
+
+def attestation_json(attestation: Attestation, state: AttestationState, former_member: bool) -> dict[str, Any]:
+    """One attestation in its record format's keys, with the state of each side it states."""
+    waiting = state.awaiting_reply
+    withheld = withheld_keys(attestation, state, former_member)
+
+    def stated(value: object) -> object:
+        return AWAITING if waiting else value
+
+    entry: dict[str, Any] = {"date": attestation.date.isoformat(), "awaiting_reply": waiting}
+    if attestation.role == "client":
+        entry["delivery"] = stated(attestation.delivery)
+        if "delivered" not in withheld:
+            entry["delivered"] = _date(attestation.delivered)
+        entry["quality"] = stated(attestation.quality)
+    else:
+        entry["payment"] = stated(attestation.payment)
+        if "paid" not in withheld:
+            entry["paid"] = _date(attestation.paid)
+    entry["relationship"] = stated(attestation.relationship)
+    entry["recommend"] = stated(attestation.recommend)
+    for key, text in (("comment", attestation.comment), ("reply", attestation.reply)):
+        if key not in withheld:
+            entry[key] = text
+    entry["disputes"] = list(attestation.disputes)
+    entry["states"] = {side: state.state(side) for side in sides_stated(attestation)}
+    entry["withheld"] = list(withheld)
+    entry["signed"] = attestation.signature is not None
+    return entry
+
+
+def resolution_json(site: Site, resolution: Resolution) -> dict[str, Any]:
+    """A coordinator's ruling, as published on the engagement."""
+    return {
+        "by": party_json(site, resolution.by),
+        "date": resolution.date.isoformat(),
+        "upheld": list(resolution.upheld),
+        "withdrawn": list(resolution.withdrawn),
+        "note": resolution.note,
+        "signed": resolution.signature is not None,
+    }
+
+
+def engagement_json(site: Site, engagement: Engagement, status: EngagementStatus) -> dict[str, Any]:
+    """One engagement: its facts, status, both attestations (or null) and any resolution."""
+    resolution = site.resolutions.get(engagement.id)
+    attestations: dict[str, Any] = {}
+    for key, attestation, state in (
+        ("by_client", engagement.by_client, status.by_client),
+        ("by_supplier", engagement.by_supplier, status.by_supplier),
+    ):
+        if attestation is None or state is None:
+            attestations[key] = None
+        else:
+            attestations[key] = attestation_json(attestation, state, not is_published(site, attestation.attester))
+    return {
+        "id": engagement.id,
+        "title": engagement.title,
+        "client": party_json(site, engagement.client),
+        "supplier": party_json(site, engagement.supplier),
+        "skills": list(engagement.skills),
+        "started": engagement.started.isoformat(),
+        "deadline": _date(engagement.deadline),
+        "invoice_due": _date(engagement.invoice_due),
+        "summary": engagement.summary,
+        "status": status.status,
+        "contested": list(status.contested),
+        **attestations,
+        "resolution": resolution_json(site, resolution) if resolution is not None else None,
+    }
+
+
+def engagements_document(site: Site, scores: Scores) -> dict[str, Any]:
+    """The ``api/engagements.json`` document: every scored engagement, sorted by id."""
+    return {
+        "schema": API_SCHEMA,
+        "generated": scores.today.isoformat(),
+        "engagements": [
+            engagement_json(site, site.engagements[eid], scores.engagements[eid]) for eid in sorted(scores.engagements)
+        ],
+    }
+
+
+def api_outputs(site: Site, scores: Scores) -> Iterator[Output]:
+    """The four files under ``api/``, in path order: both documents and their schemas."""
+    base_url = site_base_url(site)
+    yield Output("api/engagements.json", json_bytes(engagements_document(site, scores)))
+    yield Output("api/engagements.schema.json", json_bytes(engagements_schema(base_url)))
+    yield Output("api/members.json", json_bytes(members_api(site, scores)))
+    yield Output("api/members.schema.json", json_bytes(members_schema(base_url)))

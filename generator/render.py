@@ -1,0 +1,791 @@
+"""Render the scored network into the files of the site (pages, assets), in every language.
+
+Rendering is a pure function of the model, the scores and the theme's templates: it
+yields :class:`~generator.write.Output` items and never touches the output folder,
+so the writer alone decides how files reach the disk. Templates run with autoescape
+and ``StrictUndefined``; the only HTML marked safe is what :mod:`markup` sanitised
+(and the trusted method document, see :func:`views.method_document`).
+Links between pages are relative, so the site works on any host, under any path, and
+straight from the disk; only ``404.html``, which a server returns at any address,
+links from the site's root path.
+
+What a page shows is decided in :mod:`views` (pure data, the same for every language)
+and drawn in :mod:`charts`; this module only walks the pages in a fixed order,
+renders each language and keeps the list of pages for ``sitemap.xml``. It is a
+generator: a page is handed to the writer as soon as it is rendered, so a network of
+10,000 members never sits in memory as HTML.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .api import api_outputs
+from .badges import badge_outputs
+from .diagnostics import UsageError
+from .explain import method_json
+from .feeds import feed_outputs
+from .i18n import Formatter, TemplateGettext, translations
+from .markup import plain_text, render_markdown
+from .model import Site
+from .score import LEVELS, RECOMMENDATION, SIDES, Scores
+from .views import (
+    AttestationView,
+    Card,
+    EngagementView,
+    Party,
+    ResolutionView,
+    SideView,
+    SiteIndex,
+    engagement_view,
+    member_page,
+    method_document,
+    network_view,
+    region_name,
+    skill_name,
+)
+from .write import Output
+
+DEFAULT_THEME = Path(__file__).parent / "theme"
+"""The theme shipped with Triangle; a site's ``themes/<name>/`` overrides it file by file."""
+METHOD_DOC: Final = Path(__file__).parent.parent / "docs" / "scoring.md"
+"""The published scoring method, rendered on the method page."""
+CARD_IMAGE: Final = "og-card.png"
+"""The theme's link-preview image (1200 × 630), as ``og:image`` of every page."""
+
+
+class ThemeError(UsageError):
+    """A theme template failed to render: a typo'd variable, a missing template or asset."""
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """Template and static folders, most specific first."""
+
+    name: str
+    folders: tuple[Path, ...]
+
+    def loader(self) -> jinja2.BaseLoader:
+        """Look up each template in the site's theme first, then in the default one."""
+        return jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(f / "templates")) for f in self.folders])
+
+    def static_files(self) -> dict[str, Path]:
+        """Every static asset by its path under ``static/``; the site's theme wins."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            static = folder / "static"
+            if not static.is_dir():
+                continue
+            for path in sorted(static.rglob("*")):
+                if path.is_file() and not path.is_symlink():
+                    found[path.relative_to(static).as_posix()] = path
+        return dict(sorted(found.items()))
+
+
+def load_theme(root: Path, name: str) -> Theme:
+    """The site's theme folder (if any) in front of the default theme."""
+    own = root / "themes" / name
+    if own.is_dir() and not own.is_symlink():
+        return Theme(name, (own, DEFAULT_THEME))
+    if name != "default":
+        raise UsageError(f"theme {name!r} does not exist: there is no themes/{name}/ folder (site.yml 'theme')")
+    return Theme(name, (DEFAULT_THEME,))
+
+
+def hashed_name(path: str, content: bytes) -> str:
+    """``style.css`` → ``style.3f2a9c1b.css``: a new name whenever the content changes."""
+    digest = hashlib.sha256(content).hexdigest()[:10]
+    stem, dot, ext = path.rpartition(".")
+    return f"{stem}.{digest}.{ext}" if dot else f"{path}.{digest}"
+
+
+def relative_url(from_page: str, to: str) -> str:
+    """A link from one output path to another, relative, keeping a trailing slash for folders.
+
+    Both paths are relative to the site's root and already normal (no ``.`` or
+    ``..``); ``to`` may end with ``/`` (a folder, served as its ``index.html``) and
+    carry a ``#fragment``: ``relative_url("members/a/index.html", "members/b/#e-x")``
+    is ``../b/#e-x``. Computed on path segments rather than with
+    :func:`posixpath.relpath`, which asks the operating system for the current
+    directory every time: a large site makes millions of links.
+    """
+    to, hash_, fragment = to.partition("#")
+    start = from_page.split("/")[:-1]
+    parts = [p for p in to.split("/") if p]
+    folder = to == "" or to.endswith("/")
+    common = 0
+    limit = min(len(start), len(parts) if folder else len(parts) - 1)
+    while common < limit and start[common] == parts[common]:
+        common += 1
+    rest = "/".join(parts[common:])
+    rel = "../" * (len(start) - common) + rest
+    if folder:
+        rel = (rel + "/" if rest else rel) or "./"
+    return rel + hash_ + fragment
+
+
+def public_path(path: str) -> str:
+    """The address of an output file: ``members/a/index.html`` is served as ``members/a/``."""
+    return path[: -len("index.html")] if path == "index.html" or path.endswith("/index.html") else path
+
+
+class Renderer:
+    """Holds what every page needs: environments per language, asset names, base URL.
+
+    It also remembers the address of every page it rendered (language-independent),
+    so that ``sitemap.xml`` can list them all at the end without another pass.
+    """
+
+    def __init__(self, site: Site, scores: Scores, theme: Theme) -> None:
+        self.site = site
+        self.scores = scores
+        self.theme = theme
+        self.index = SiteIndex(site, scores)
+        self.languages = site.config.languages
+        self.base_url = site.config.base_url if site.config.base_url.endswith("/") else site.config.base_url + "/"
+        self.base_path = urlsplit(self.base_url).path or "/"
+        self.assets: dict[str, tuple[str, bytes]] = {}
+        for name, path in theme.static_files().items():
+            content = path.read_bytes()
+            self.assets[name] = (f"static/{hashed_name(name, content)}", content)
+        self.envs = {language: self._environment(language) for language in self.languages}
+        self.fragments: dict[str, Fragments] = {}
+        for language, env in self.envs.items():
+            # The theme's words, evaluated once per language: every template and fragment reads them.
+            env.globals["w"] = env.get_template("_words.html").module
+            env.globals["icons"] = env.get_template("_icons.html").module
+            env.globals["frag"] = self.fragments[language] = Fragments(env, self.index, language)
+        self.sitemap: set[str] = set()
+        self._chrome: dict[tuple[Any, ...], Markup] = {}
+
+    def _environment(self, language: str) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=self.theme.loader(),
+            autoescape=jinja2.select_autoescape(("html", "xml", "svg"), default_for_string=True),
+            undefined=jinja2.StrictUndefined,
+            extensions=["jinja2.ext.i18n"],
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,  # a build never sees a template change: skip a stat per page
+        )
+        env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+        fast = TemplateGettext(language)  # the same results, without a context lookup per call
+        env.globals.update(_=fast.gettext, gettext=fast.gettext, ngettext=fast.ngettext)
+        env.filters["markdown"] = render_markdown
+        env.filters["plain"] = plain_text
+        env.filters["region"] = region_name
+        env.filters["skill"] = skill_name
+        env.globals.update(
+            fmt=Formatter(language),
+            lang=language,
+            site=self.site.config,
+            today=self.site.today,
+            languages=self.languages,
+            scoring=self.site.config.scoring,
+            SIDES=SIDES,
+            LEVELS=LEVELS,
+        )
+        return env
+
+    def prefix(self, language: str) -> str:
+        """Where a language's pages live: the first at the root, others under ``<code>/``."""
+        return "" if language == self.languages[0] else f"{language}/"
+
+    def asset(self, name: str) -> str:
+        """The hashed output path of a static asset."""
+        try:
+            return self.assets[name][0]
+        except KeyError:
+            raise ThemeError(f"the theme has no static file {name!r} (looked in its static/ folders)") from None
+
+    def absolute(self, path: str, language: str | None = None) -> str:
+        """The absolute URL of a page (``path`` relative to a language's root, or the site's root)."""
+        prefix = "" if language is None else self.prefix(language)
+        return self.base_url + prefix + public_path(path)
+
+    def page(
+        self,
+        template: str,
+        path: str,
+        language: str,
+        *,
+        in_sitemap: bool = True,
+        from_root: bool = False,
+        **context: Any,
+    ) -> Output:
+        """Render one page at ``path`` (relative to the language's root).
+
+        ``from_root`` makes every link start from the site's root path instead of
+        being relative: for ``404.html``, which the server returns at any address.
+        """
+        out = self.prefix(language) + path
+        env = self.envs[language]
+
+        def link(target: str) -> str:
+            """A link to a file given from the site's root (assets, API, search index)."""
+            return self.base_path + target if from_root else relative_url(out, target)
+
+        def url(target: str) -> str:
+            """A link to a page of this language."""
+            return link(self.prefix(language) + target)
+
+        def asset(name: str) -> str:
+            return link(self.asset(name))
+
+        card_image = self.base_url + self.asset(CARD_IMAGE)
+        root = link("")
+
+        def chrome(name: str, **values: Any) -> Markup:
+            """A part of the page that only depends on the language, the depth and ``values``: rendered once."""
+            key = (name, language, root, tuple(sorted(values.items())))
+            found = self._chrome.get(key)
+            if found is None:
+                template = env.get_template(name)
+                found = self._chrome[key] = Markup(
+                    template.render(url=url, link=link, asset=asset, card_image=card_image, **values)
+                )
+            return found
+
+        public = public_path(path)
+        alternates = [(lang, link(self.prefix(lang) + public), self.absolute(path, lang)) for lang in self.languages]
+        if in_sitemap:
+            self.sitemap.add(path)
+        try:
+            html = env.get_template(template).render(
+                page_path=path,
+                url=url,
+                link=link,
+                asset=asset,
+                chrome=chrome,
+                canonical=self.absolute(path, language),
+                alternates=alternates,
+                card_image=card_image,
+                site_url=self.base_url,
+                **context,
+            )
+        except jinja2.TemplateError as exc:
+            where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+            raise ThemeError(f"the theme's template {template!r} failed on {out}: {where}{exc}") from exc
+        return Output(out, html.encode("utf-8"))
+
+    def static(self) -> Iterator[Output]:
+        """Every asset under its hashed name."""
+        for path, content in self.assets.values():
+            yield Output(path, content)
+
+    def sitemap_xml(self) -> Output:
+        """``sitemap.xml``: every page in every language, with its alternates."""
+        pages = [
+            (self.absolute(path, language), [(other, self.absolute(path, other)) for other in self.languages])
+            for path in sorted(self.sitemap)
+            for language in self.languages
+        ]
+        text = self.envs[self.languages[0]].get_template("sitemap.xml").render(pages=pages)
+        return Output("sitemap.xml", text.encode("utf-8"))
+
+    def robots_txt(self) -> Output:
+        """``robots.txt``: everything may be crawled; the sitemap says where."""
+        return Output("robots.txt", f"User-agent: *\nAllow: /\n\nSitemap: {self.base_url}sitemap.xml\n".encode())
+
+
+# ----------------------------------------------------------------------------- fragments
+
+
+NOT_COUNTED: Final = ' class="not-counted"'
+
+
+def _e(text: str) -> str:
+    return str(escape(text))
+
+
+class Fragments:
+    """The three pieces that repeat by the hundred thousand, written in Python for speed.
+
+    A network of 10,000 members has about 300,000 evidence rows, 50,000 engagements
+    (each shown on both parties' pages) and 10,000 cards (each on the directory and
+    on every skill and region page of the member), in every language. Drawn by Jinja
+    expression by expression they would take minutes; here each is a few string
+    joins, and engagements and cards are drawn once and reused on every page that
+    shows them (all member pages sit at the same depth, so their relative links are
+    the same everywhere).
+
+    The markup of these pieces lives here; their words do not: level, side, status
+    and outcome names come from the theme's ``_words.html`` (so a theme can reword
+    them), and the few sentences are gettext messages extracted from this file
+    (see ``babel.cfg``). Everything member-written is escaped, or is sanitised HTML.
+    """
+
+    def __init__(self, env: jinja2.Environment, index: SiteIndex, language: str) -> None:
+        self.index = index
+        self.fmt = Formatter(language)
+        self.t = translations(language)
+        words = env.get_template("_words.html").module
+
+        def table(name: str) -> dict[str, str]:
+            """One of ``_words.html``'s mappings (code → translated word), as plain strings."""
+            mapping: dict[str, Any] = getattr(words, name)
+            return {code: str(word) for code, word in mapping.items()}
+
+        self.side, self.level, self.status = table("SIDE"), table("LEVEL"), table("STATUS")
+        self.status_what, self.state, self.statement = table("STATUS_WHAT"), table("STATE"), table("STATEMENT")
+        self.outcome_word, self.role, self.reason = table("OUTCOME"), table("ROLE"), table("REASON")
+        gettext = self.t.gettext
+        former = gettext("former member")
+        self.former = f'<span class="former">{_e(former)}</span>'
+        self.badges: dict[tuple[str, str], str] = {
+            (side, level): (
+                f'<span class="badge level-{level}"><span class="badge-side">{self.side[side]}'
+                f'<span class="vh">, </span></span> <span class="badge-level">{self.level[level]}</span></span>'
+            )
+            for side in SIDES
+            for level in LEVELS
+        }
+        self.words = {
+            "levels": _e(gettext("Levels")),
+            "left": _e(gettext("Has left the network")),
+            "proven": _e(gettext("Proven skills")),
+            "declared": _e(gettext("Declared skills")),
+            "client_attestation": _e(gettext("Client’s attestation")),
+            "supplier_attestation": _e(gettext("Supplier’s attestation")),
+            "not_attested": _e(gettext("Not attested yet.")),
+            "withheld": _e(gettext("A former member’s comments are not published.")),
+            "contests": _e(gettext("Contests")),
+            "mediation": _e(gettext("Mediation")),
+            "skills": _e(gettext("Skills:")),
+            "not_counted": _e(gettext("not counted:")),
+            "no_statement": _e(gettext("No statement yet.")),
+            "totals": _e(gettext("Totals")),
+            "bounds": _e(gettext("Bounds")),
+            "thresholds": _e(gettext("Thresholds")),
+            "level": _e(gettext("Level")),
+        }
+        self.more = gettext("+%(num)s more")
+        self.statement_pair = gettext("%(what)s: %(outcome)s")
+        heads = (
+            gettext("Date"),
+            gettext("Stated by"),
+            gettext("Their role, status"),
+            gettext("Outcome (share)"),
+            gettext("Age (days)"),
+            gettext("Weight = recency × status × diversity × trust"),
+            gettext("Adds (+ positive / − negative)"),
+        )
+        self.table_head = "<thead><tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in heads) + "</tr></thead>"
+        config = index.scores.config
+        self.thresholds = self._say(
+            gettext(
+                "“new” below an evidence of %(evidence)s or fewer than %(counterparts)s counterparts; "
+                "“reliable” from %(reliable)s; “highly reliable” from %(highly)s; “caution” when the upper bound "
+                "is below %(caution)s with negatives from at least %(counterparts)s counterparts"
+            ),
+            evidence=self.fmt.number(config.min_evidence),
+            counterparts=str(config.min_counterparts),
+            reliable=self.fmt.number(config.reliable_threshold),
+            highly=self.fmt.number(config.highly_reliable_threshold),
+            caution=self.fmt.number(config.caution_threshold),
+        )
+        self.decimal = str(self.fmt.locale.number_symbols.get("latn", self.fmt.locale.number_symbols)["decimal"])
+        self._cards: dict[tuple[str, str], str] = {}
+        self._names: dict[str, str] = {}
+        self._engagements: dict[str, list[Any]] = {}
+        """Engagement id → [its HTML, how many pages still have to show it]."""
+
+    def forget(self) -> None:
+        """Drop the drawn engagements (a worker process calls this between its tasks)."""
+        self._engagements.clear()
+
+    # -- helpers
+
+    def _party(self, party: Party, base: str, anchor: str = "") -> str:
+        if party.id is None:
+            return self.former
+        name = self._names.get(party.id)
+        if name is None:
+            name = self._names[party.id] = _e(party.name or "")
+        return f'<a href="{base}members/{party.id}/{anchor}">{name}</a>'
+
+    @staticmethod
+    def _say(message: str, **html: str) -> str:
+        """A translated sentence with HTML values (escape plain ones before passing them)."""
+        return _e(message) % html
+
+    def _outcome(self, name: str, value: str, days_late: int | None) -> str:
+        if name in ("quality", "relationship"):
+            return f"{value}/5"
+        word = self.outcome_word[value]
+        if days_late:
+            message = self.t.ngettext(
+                "%(outcome)s, %(num)s day after the due date", "%(outcome)s, %(num)s days after the due date", days_late
+            )
+            return self._say(message, outcome=word, num=str(days_late))
+        return word
+
+    # -- small pieces the member page repeats
+
+    def badge(self, side: str, level: str) -> Markup:
+        """A level badge: the side's name, the level's word, and the level's colour and shape."""
+        return Markup(self.badges[side, level])
+
+    def parties(self, parties: Iterable[Party]) -> Markup:
+        """Links to members, separated by commas (on a member page)."""
+        return Markup(", ".join(self._party(p, "../../") for p in parties))
+
+    def people(self, parties: Iterable[Party]) -> Markup:
+        """List items linking to members (on a member page)."""
+        return Markup("".join(f"<li>{self._party(p, '../../')}</li>" for p in parties))
+
+    def skill_items(self, skills: Iterable[tuple[str, int | None]]) -> Markup:
+        """List items linking to skill pages (on a member page), with how often each was proven."""
+        items = []
+        for slug, count in skills:
+            times = f' <span class="count">× {count}</span>' if count else ""
+            items.append(f'<li><a href="../../skills/{slug}/">{_e(skill_name(slug))}</a>{times}</li>')
+        return Markup("".join(items))
+
+    # -- cards
+
+    def cards(self, cards: Iterable[Card], base: str) -> Markup:
+        """Cards of the directory, skill and region pages; ``base`` leads from the page to the language's root."""
+        base = "" if base == "./" else base
+        found = self._cards
+        parts = []
+        for card in cards:
+            html = found.get((card.id, base))
+            if html is None:
+                html = found[(card.id, base)] = self._card(card, base)
+            parts.append(html)
+        return Markup('<div class="cards">\n' + "\n".join(parts) + "\n</div>")
+
+    def _card(self, c: Card, base: str) -> str:
+        name = _e(c.name)
+        where = f"{_e(c.location)}, " if c.location else ""
+        badges = "".join(f"<li>{self.badges[side, level]}</li>" for side, level in c.levels)
+        shown, proven, more = c.shown_skills
+        skills = ""
+        if shown:
+            links = ", ".join(f'<a href="{base}skills/{s}/">{_e(skill_name(s))}</a>' for s in shown)
+            label = self.words["proven"] if proven else self.words["declared"]
+            extra = ""
+            if more:
+                extra = f' <span class="more">{self._say(self.more, num=str(more))}</span>'
+            skills = f'<p class="card-skills"><span class="card-skills-label">{label}</span> {links}{extra}</p>'
+        left = f'<p class="tag tag-left">{self.words["left"]}</p>' if c.left else ""
+        return (
+            f'<article class="member-card{" is-left" if c.left else ""}" data-member="{c.id}" '
+            f'data-skills="{" ".join(c.skills)}" data-region="{c.region}" data-relationship="{c.relationship}" '
+            f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}" data-trust="{c.trust:.4f}">'
+            f'<h3 class="card-name"><a href="{base}members/{c.id}/">{name}</a></h3>{left}'
+            f'<p class="card-headline">{_e(c.headline)}</p>'
+            f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(region_name(c.region))}</a></p>'
+            f'<ul class="badges" aria-label="{self.words["levels"]}">{badges}</ul>{skills}</article>'
+        )
+
+    # -- evidence
+
+    def evidence(self, side: SideView, member_name: str) -> Markup:
+        """One side's evidence: every statement with its weight factors, the totals, bounds and level."""
+        gettext, fmt = self.t.gettext, self.fmt
+        score = side.score
+        count = len(side.rows)
+        summary = self._say(self.t.ngettext("%(num)s statement", "%(num)s statements", count), num=fmt.integer(count))
+        parts = [
+            f'<details class="evidence" id="evidence-{side.name}">',
+            f"<summary>{self.side[side.name]} — {summary}</summary>",
+        ]
+        if side.rows:
+            caption = self._say(
+                gettext("Statements about %(name)s on %(side)s, newest first"),
+                name=_e(member_name),
+                side=self.side[side.name].lower(),
+            )
+            parts += [
+                f'<div class="table-scroll" role="region" aria-labelledby="cap-{side.name}" tabindex="0">',
+                f'<table class="evidence-table"><caption id="cap-{side.name}">{caption}</caption>',
+                self.table_head,
+                "<tbody>",
+                self._rows(side),
+                "</tbody></table></div>",
+            ]
+        else:
+            parts.append(f"<p>{self.words['no_statement']}</p>")
+        f4 = fmt.fixed
+        totals = self._say(
+            gettext(
+                "positive %(positive)s + negative %(negative)s = evidence %(evidence)s, "
+                "from %(counterparts)s distinct counterparts (%(negatives)s with negatives)"
+            ),
+            positive=f4(score.positive),
+            negative=f4(score.negative),
+            evidence=f4(score.evidence),
+            counterparts=str(score.counterparts),
+            negatives=str(score.negative_counterparts),
+        )
+        bounds = self._say(
+            gettext("Wilson interval at z = %(z)s: lower bound %(lower)s (the score), upper bound %(upper)s"),
+            z=fmt.number(self.index.scores.config.confidence_z),
+            lower=f4(score.lower),
+            upper=f4(score.upper),
+        )
+        parts += [
+            '<dl class="arithmetic">',
+            f"<div><dt>{self.words['totals']}</dt><dd>{totals}</dd></div>",
+            f"<div><dt>{self.words['bounds']}</dt><dd>{bounds}</dd></div>",
+        ]
+        reason = self.reason[score.reason]
+        if score.level is not None:
+            parts.append(f"<div><dt>{self.words['thresholds']}</dt><dd>{self.thresholds}</dd></div>")
+            level = f"{self.badges[side.name, score.level]} — {reason}"
+        else:
+            level = reason
+        parts += [f"<div><dt>{self.words['level']}</dt><dd>{level}</dd></div>", "</dl></details>"]
+        return Markup("\n".join(parts))
+
+    def _rows(self, side: SideView) -> str:
+        """One row per statement; end tags are omitted (valid HTML) to keep big tables light."""
+        fmt, status, state, role = self.fmt, self.status, self.state, self.role
+        recommendation = side.name == RECOMMENDATION
+        what = self.statement_pair
+        rows = []
+        for row in side.rows:
+            e = row.item
+            if row.hidden:  # awaiting a reply: what it says is not published yet
+                outcome = state["awaiting_reply"]
+            else:
+                outcome = self._outcome(e.statement, e.outcome, e.days_late)
+                if recommendation:
+                    outcome = self._say(what, what=self.statement[e.statement], outcome=outcome)
+                outcome += f" ({e.positive:.2f})".replace(".", self.decimal)
+            head = (
+                f'<tr{"" if e.counts else NOT_COUNTED}><td><a href="#e-{e.engagement}">{fmt.date(e.date, "short")}</a>'
+                f"<td>{self._party(row.counterpart, '../../')}<td>{role[e.role]}, {status[e.status]}<td>{outcome}"
+                f"<td>{e.age_days}"
+            )
+            if e.counts:
+                numbers = (
+                    f"<td>{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.4f} = "
+                    f"<b>{e.weight:.4f}</b><td>+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
+                )
+                if self.decimal != ".":
+                    numbers = numbers.replace(".", self.decimal)
+            else:
+                why = state[e.state] if e.state != "counted" else self.status_what[e.status]
+                numbers = f'<td colspan="2" class="why">{self.words["not_counted"]} {why}'
+            rows.append(head + numbers)
+        return "\n".join(rows)
+
+    # -- engagements
+
+    def engagement(self, engagement_id: str) -> Markup:
+        """An engagement with both attestations, drawn once and shown on each party's page."""
+        entry = self._engagements.get(engagement_id)
+        if entry is None:
+            view = engagement_view(self.index, engagement_id)
+            entry = self._engagements[engagement_id] = [self._engagement(view), view.publications]
+        entry[1] -= 1
+        if entry[1] <= 0:  # every page that shows it has it now
+            del self._engagements[engagement_id]
+        return Markup(entry[0])
+
+    def _engagement(self, e: EngagementView) -> str:
+        fmt, gettext, say = self.fmt, self.t.gettext, self._say
+        base = "../../"
+        anchor = f"#e-{e.id}"
+        meta = [
+            f'<strong class="status">{self.status[e.status]}</strong>',
+            say(gettext("Client: %(who)s"), who=self._party(e.client, base, anchor)),
+            say(gettext("Supplier: %(who)s"), who=self._party(e.supplier, base, anchor)),
+            say(gettext("started on %(date)s"), date=fmt.date(e.started)),
+        ]
+        if e.deadline:
+            meta.append(say(gettext("deadline %(date)s"), date=fmt.date(e.deadline)))
+        if e.invoice_due:
+            meta.append(say(gettext("invoice due %(date)s"), date=fmt.date(e.invoice_due)))
+        skills = ", ".join(_e(skill_name(slug)) for slug in e.skills)
+        parts = [
+            f'<article class="engagement status-{e.status}" id="e-{e.id}">',
+            f"<h4>{_e(e.title)}</h4>",
+            f'<p class="engagement-meta">{" · ".join(meta)}</p>',
+            f'<p class="engagement-skills">{self.words["skills"]} {skills}</p>',
+        ]
+        if e.summary:
+            parts.append(f'<div class="summary">{e.summary}</div>')
+        if e.status != "confirmed":
+            parts.append(f'<p class="status-what">{self.status_what[e.status]}</p>')
+        parts += [
+            '<div class="attestations">',
+            self._attestation(e.by_client, e.by_supplier, "client", base),
+            self._attestation(e.by_supplier, e.by_client, "supplier", base),
+            "</div>",
+        ]
+        if e.resolution is not None:
+            parts.append(self._resolution(e.resolution, base))
+        parts.append("</article>")
+        return "\n".join(parts)
+
+    def _sides(self, sides: tuple[str, ...]) -> str:
+        return ", ".join(self.statement[s].lower() for s in sides)
+
+    def _attestation(self, a: AttestationView | None, other: AttestationView | None, role: str, base: str) -> str:
+        fmt, gettext, say = self.fmt, self.t.gettext, self._say
+        title = self.words["client_attestation"] if role == "client" else self.words["supplier_attestation"]
+        parts = ['<div class="attestation">']
+        if a is None:
+            parts.append(f'<p><strong>{title}</strong> — <span class="missing">{self.words["not_attested"]}</span></p>')
+        elif a.awaiting:
+            text = say(
+                gettext(
+                    "%(who)s attested on %(date)s. This attestation raises a concern, so it stays unpublished "
+                    "until the other party attests in turn, or until %(until)s."
+                ),
+                who=self._party(a.attester, base),
+                date=fmt.date(a.date),
+                until=fmt.date(a.publish_on),
+            )
+            parts.append(
+                f'<p><strong>{title}</strong> — <span class="tag tag-awaiting_reply">{self.state["awaiting_reply"]}'
+                f"</span></p><p>{text}</p>"
+            )
+        else:
+            by = say(gettext("By %(who)s, %(date)s"), who=self._party(a.attester, base), date=fmt.date(a.date))
+            statements = []
+            for st in a.statements:
+                value = self._outcome(st.name, st.value, st.days_late)
+                if st.date is not None:
+                    when = gettext("delivered on %(date)s") if st.name == "delivery" else gettext("paid on %(date)s")
+                    value += f" ({say(when, date=fmt.date(st.date))})"
+                if st.state != "counted":
+                    value += f' <span class="tag tag-{st.state}">{self.state[st.state]}</span>'
+                statements.append(say(self.statement_pair, what=self.statement[st.name], outcome=value))
+            parts.append(f'<p><strong>{title}</strong> — {by}</p><p class="statements">{" · ".join(statements)}</p>')
+            if a.disputes:
+                contested = say(gettext("the other party’s statement on %(sides)s."), sides=self._sides(a.disputes))
+                tag = f'<span class="tag tag-contested">{self.words["contests"]}</span>'
+                parts.append(f'<p class="disputes">{tag} {contested}</p>')
+            if a.comment:
+                parts.append(f'<blockquote class="comment">{a.comment}</blockquote>')
+            if a.attester.former:
+                parts.append(f'<p class="withheld">{self.words["withheld"]}</p>')
+        if other is not None and not other.awaiting and other.reply:
+            who = say(gettext("Reply from %(who)s:"), who=self._party(other.attester, base))
+            parts.append(f'<div class="reply"><p class="reply-by">{who}</p>{other.reply}</div>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    def _resolution(self, r: ResolutionView, base: str) -> str:
+        gettext, say = self.t.gettext, self._say
+        ruled = say(gettext("ruled by %(who)s on %(date)s."), who=self._party(r.by, base), date=self.fmt.date(r.date))
+        text = [f"<strong>{self.words['mediation']}</strong> — {ruled}"]
+        if r.upheld:
+            text.append(say(gettext("Upheld: %(sides)s."), sides=self._sides(r.upheld)))
+        if r.withdrawn:
+            text.append(say(gettext("Withdrawn from the score: %(sides)s."), sides=self._sides(r.withdrawn)))
+        note = str(r.note) if r.note else ""
+        return f'<div class="resolution"><p>{" ".join(text)}</p>{note}</div>'
+
+
+PARALLEL_THRESHOLD: Final = 2000
+"""Members from which member pages are rendered in worker processes (below, forking costs more)."""
+CHUNK: Final = 100
+"""Members per task handed to a worker process."""
+
+_WORKER: Renderer | None = None
+"""The renderer a forked worker inherits from its parent (see :func:`_render_members`)."""
+
+
+def _member_pages(renderer: Renderer, member_ids: Iterable[str]) -> Iterator[Output]:
+    for member_id in member_ids:
+        view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
+        for language in renderer.languages:
+            yield renderer.page("member.html", f"members/{member_id}/index.html", language, page=view)
+
+
+def _render_members(member_ids: list[str]) -> list[tuple[str, bytes]]:
+    """In a worker process: the pages of a few members, as plain tuples (cheap to send back)."""
+    assert _WORKER is not None, "worker processes are forked from a parent that set _WORKER"
+    pages = [(output.path, output.content) for output in _member_pages(_WORKER, member_ids)]
+    for fragments in _WORKER.fragments.values():
+        fragments.forget()  # engagements drawn for this chunk are not shown again here
+    return pages
+
+
+def _parallel_member_pages(renderer: Renderer, member_ids: list[str], jobs: int) -> Iterator[Output]:
+    """Member pages rendered by forked workers, yielded in order: the same bytes as one process makes.
+
+    Member pages are nine tenths of the work and independent of each other. Workers
+    are forked, so they share the parent's model and scores instead of receiving
+    them; the garbage collector's bookkeeping is frozen first so that it does not
+    copy every shared page into every worker.
+    """
+    global _WORKER
+    chunks = [member_ids[i : i + CHUNK] for i in range(0, len(member_ids), CHUNK)]
+    _WORKER = renderer
+    gc.collect()
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            for pages in pool.map(_render_members, chunks):
+                for path, content in pages:
+                    yield Output(path, content)
+    finally:
+        gc.unfreeze()
+        _WORKER = None
+
+
+def render_site(site: Site, scores: Scores, theme: Theme, jobs: int | None = None) -> Iterator[Output]:
+    """Every file of the site, in a fixed order so two builds are byte-identical.
+
+    ``jobs`` is how many processes render member pages (default: one per CPU, up to
+    8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
+    pays); the output does not depend on it.
+    """
+    # The machine-readable outputs first: the JSON API builds large documents in memory,
+    # and the peak is lower before the pages' own lookups and caches exist.
+    yield from api_outputs(site, scores)
+    renderer = Renderer(site, scores, theme)
+    index = renderer.index
+    yield from renderer.static()
+    network = network_view(index)
+    method = method_document(METHOD_DOC.read_text(encoding="utf-8")) if METHOD_DOC.is_file() else None
+    settings = method_json(scores)
+    coordinators = index.public(scores.seeds)
+    for language in renderer.languages:
+        yield renderer.page("index.html", "index.html", language, index=index)
+        yield renderer.page("skills.html", "skills/index.html", language, groups=index.skills)
+        yield renderer.page("regions.html", "regions/index.html", language, groups=index.regions)
+        for group in index.skills:
+            yield renderer.page("skill.html", f"skills/{group.slug}/index.html", language, group=group)
+        for group in index.regions:
+            yield renderer.page("region.html", f"regions/{group.slug}/index.html", language, group=group)
+        yield renderer.page("network.html", "network/index.html", language, network=network)
+        yield renderer.page(
+            "method.html", "method/index.html", language, document=method, settings=settings, coordinators=coordinators
+        )
+        yield renderer.page("404.html", "404.html", language, in_sitemap=False, from_root=True)
+    member_ids = [card.id for card in index.cards]
+    renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in member_ids)
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    parallel = jobs > 1 and len(member_ids) >= PARALLEL_THRESHOLD
+    if parallel and "fork" in multiprocessing.get_all_start_methods():
+        yield from _parallel_member_pages(renderer, member_ids, jobs)
+    else:
+        yield from _member_pages(renderer, member_ids)
+    yield renderer.sitemap_xml()
+    yield renderer.robots_txt()
+    # Embeddable badges and each language's feed (the colleagues' modules).
+    yield from badge_outputs(site, scores, renderer.base_url)
+    for language in renderer.languages:
+        yield from feed_outputs(site, scores, renderer.base_url, language)

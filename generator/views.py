@@ -1,0 +1,780 @@
+"""What each page shows: plain data prepared from the model and the scores, before any template.
+
+Templates should only lay out and translate; every decision about *what* a visitor
+may see is taken here, once, where a test can check it without parsing HTML:
+
+* a ``withdrawn`` member asked to be forgotten: no card, no page, and on other
+  members' pages only "former member" (:class:`Party` with no name), without their
+  comments, replies or notes;
+* a negative attestation still inside its reply window is shown as *awaiting reply*,
+  without its statements or comment (:attr:`AttestationView.awaiting`), and so are its
+  rows in the evidence tables (:attr:`EvidenceRow.hidden`);
+* links are published only when they are ``https://``.
+
+Nothing here depends on the language: the same view renders every language's page,
+so a member's page is prepared once however many languages the site has. Lookups
+that every page needs (names, cards, per-skill and per-region lists) are built once
+in :class:`SiteIndex`, so that no page costs more than its own content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+from .charts import BarChart, Graph, LineChart, SplitBarChart, bar_chart, circle_graph, line_chart, split_bar_chart
+from .markup import render_markdown
+from .model import Attestation, Engagement, Member, Site
+from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore
+from .status import COUNTED_STATUSES, AttestationState, State
+
+LEVEL_RANK: Final = {"highly_reliable": 3, "reliable": 2, "new": 1, "caution": 0}
+"""How a level weighs when members are ordered "by level" (skill and region pages)."""
+
+REGION_NAMES: Final = {
+    "auvergne-rhone-alpes": "Auvergne-Rhône-Alpes",
+    "bourgogne-franche-comte": "Bourgogne-Franche-Comté",
+    "bretagne": "Bretagne",
+    "centre-val-de-loire": "Centre-Val de Loire",
+    "corse": "Corse",
+    "grand-est": "Grand Est",
+    "guadeloupe": "Guadeloupe",
+    "guyane": "Guyane",
+    "hauts-de-france": "Hauts-de-France",
+    "ile-de-france": "Île-de-France",
+    "la-reunion": "La Réunion",
+    "martinique": "Martinique",
+    "mayotte": "Mayotte",
+    "normandie": "Normandie",
+    "nouvelle-aquitaine": "Nouvelle-Aquitaine",
+    "occitanie": "Occitanie",
+    "pays-de-la-loire": "Pays de la Loire",
+    "provence-alpes-cote-d-azur": "Provence-Alpes-Côte d'Azur",
+}
+"""Proper names of the French regions (a slug cannot carry accents); other slugs are humanised."""
+
+NETWORKS: Final = (
+    ("linkedin", "LinkedIn", ("linkedin.com",)),
+    ("viadeo", "Viadeo", ("viadeo.com",)),
+    ("xing", "XING", ("xing.com",)),
+    ("facebook", "Facebook", ("facebook.com", "fb.com")),
+    ("x", "X (Twitter)", ("x.com", "twitter.com")),
+    ("instagram", "Instagram", ("instagram.com",)),
+    ("github", "GitHub", ("github.com",)),
+    ("youtube", "YouTube", ("youtube.com",)),
+    ("vimeo", "Vimeo", ("vimeo.com",)),
+    ("behance", "Behance", ("behance.net",)),
+    ("dribbble", "Dribbble", ("dribbble.com",)),
+)
+"""Networks recognised by their host: shown with their own name and icon, whatever the label."""
+
+POPULAR_SKILLS: Final = 10
+"""Skills linked from the directory page; the skills page lists them all."""
+CARD_SKILLS: Final = 6
+"""Skills shown on a directory card; the member page lists them all."""
+
+
+ACRONYMS: Final = frozenset({"2d", "3d", "ai", "ar", "b2b", "crm", "ui", "ux", "pao", "pr", "seo", "sea", "tv", "vr"})
+"""Words of a slug written in capitals when shown (``seo`` → ``SEO``)."""
+
+
+def humanise(slug: str) -> str:
+    """``motion-design`` → ``Motion design``, ``seo`` → ``SEO``: a readable name for a slug nobody named."""
+    words = [w.upper() if w in ACRONYMS else w for w in slug.split("-")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def region_name(slug: str) -> str:
+    """A region's display name."""
+    return REGION_NAMES.get(slug) or humanise(slug)
+
+
+@functools.lru_cache(maxsize=4096)
+def skill_name(slug: str) -> str:
+    """A skill's display name (skills are open-ended slugs, shown as words)."""
+    return humanise(slug)
+
+
+def sort_key(name: str) -> str:
+    """Alphabetical order that ignores accents and case, the same on every machine."""
+    decomposed = unicodedata.normalize("NFKD", name)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+# ------------------------------------------------------------------------ people
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """Someone named on a page: a published member, or a former member who asked to be forgotten."""
+
+    id: str | None
+    """``None`` for a withdrawn member: no page to link to."""
+    name: str | None
+    """``None`` for a withdrawn member: shown as "former member"."""
+    left: bool = False
+
+    @property
+    def former(self) -> bool:
+        """A withdrawn member: never named, never quoted."""
+        return self.id is None
+
+
+FORMER: Final = Party(None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A member as the directory, skill and region pages list them (kept lean: 10,000 of them)."""
+
+    id: str
+    name: str
+    headline: str
+    region: str
+    location: str | None
+    left: bool
+    relationship: str
+    deadlines: str
+    payment: str
+    trust: float
+    skills: tuple[str, ...]
+    """Every skill, declared or proven, for the filters."""
+    proven: tuple[str, ...]
+    """Proven skills, most used first."""
+    declared_only: tuple[str, ...]
+
+    @property
+    def levels(self) -> tuple[tuple[str, str], ...]:
+        """``(side, level)`` for the three sides, in the triangle's order."""
+        return (("relationship", self.relationship), ("deadlines", self.deadlines), ("payment", self.payment))
+
+    @property
+    def shown_skills(self) -> tuple[tuple[str, ...], bool, int]:
+        """The skills a card shows: proven ones if any (else declared), whether proven, how many more."""
+        skills, proven = (self.proven, True) if self.proven else (self.declared_only, False)
+        return skills[:CARD_SKILLS], proven, max(0, len(skills) - CARD_SKILLS)
+
+    @property
+    def standing(self) -> tuple[int, int, float, str]:
+        """Sort key "by level, then trust": no caution first, then the best levels, then trust."""
+        ranks = [LEVEL_RANK[level] for _, level in self.levels]
+        return (min(ranks) == 0, -sum(ranks), -self.trust, sort_key(self.name))
+
+
+def make_card(member: Member, score: MemberScore) -> Card:
+    """The card of one published member."""
+    proven = tuple(sorted(score.proven_skills, key=lambda s: (-score.proven_skills[s], s)))
+    sides = score.sides
+    return Card(
+        id=member.id,
+        name=member.name,
+        headline=member.headline,
+        region=member.region,
+        location=member.location,
+        left=member.status == "left",
+        relationship=sides["relationship"].level or "new",
+        deadlines=sides["deadlines"].level or "new",
+        payment=sides["payment"].level or "new",
+        trust=score.trust,
+        skills=tuple(sorted(set(member.skills) | set(score.proven_skills))),
+        proven=proven,
+        declared_only=score.declared_only,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Members of one skill or region, ready to list."""
+
+    slug: str
+    name: str
+    cards: tuple[Card, ...]
+    """Ordered by level, then trust."""
+    proven: int = 0
+    """For a skill: how many of the cards have proven it (they come first)."""
+
+
+class SiteIndex:
+    """Everything pages look up about other members, built once per build.
+
+    Names, cards and the per-skill and per-region lists cost one pass over the
+    members; every page then reads them in constant time, so the build stays linear
+    in the size of the network.
+    """
+
+    def __init__(self, site: Site, scores: Scores) -> None:
+        self.site = site
+        self.scores = scores
+        public = [m for m in site.members.values() if m.status != "withdrawn" and m.id in scores.members]
+        self.cards: tuple[Card, ...] = tuple(
+            sorted((make_card(m, scores.members[m.id]) for m in public), key=lambda c: (sort_key(c.name), c.id))
+        )
+        self.card_of: Mapping[str, Card] = {c.id: c for c in self.cards}
+        self.order: Mapping[str, int] = {c.id: i for i, c in enumerate(self.cards)}
+        """Each published member's place in name order, to sort lists of members without comparing names."""
+        self.parties: Mapping[str, Party] = {c.id: Party(c.id, c.name, c.left) for c in self.cards}
+        by_skill: dict[str, list[Card]] = defaultdict(list)
+        by_region: dict[str, list[Card]] = defaultdict(list)
+        for card in self.cards:
+            for skill in card.skills:
+                by_skill[skill].append(card)
+            by_region[card.region].append(card)
+        self.skills: tuple[Group, ...] = tuple(
+            _skill_group(slug, by_skill[slug]) for slug in sorted(by_skill, key=lambda s: (sort_key(skill_name(s)), s))
+        )
+        self.popular: tuple[Group, ...] = tuple(sorted(self.skills, key=lambda g: (-len(g.cards), g.name, g.slug)))[
+            :POPULAR_SKILLS
+        ]
+        """The skills most members have, for the directory's "browse" links."""
+        self.regions: tuple[Group, ...] = tuple(
+            Group(slug, region_name(slug), tuple(sorted(by_region[slug], key=lambda c: c.standing)))
+            for slug in sorted(by_region, key=lambda s: (sort_key(region_name(s)), s))
+        )
+        self.markdown = MarkdownCache()
+
+    def party(self, member_id: str) -> Party:
+        """How a page names a member: by name with a link, or as a former member."""
+        return self.parties.get(member_id, FORMER)
+
+    def public(self, ids: tuple[str, ...]) -> tuple[Party, ...]:
+        """Published members among ``ids``, in name order (withdrawn ones are left out)."""
+        order = self.order
+        return tuple(self.parties[i] for i in sorted((i for i in ids if i in order), key=order.__getitem__))
+
+
+def _skill_group(slug: str, cards: list[Card]) -> Group:
+    proven = sorted((c for c in cards if slug in c.proven), key=lambda c: c.standing)
+    declared = sorted((c for c in cards if slug not in c.proven), key=lambda c: c.standing)
+    return Group(slug, skill_name(slug), (*proven, *declared), len(proven))
+
+
+_PLAIN_TEXT: Final = re.compile(r"[^\\`*_\[\]<>&#!|~=+{}\t\r]*")
+"""Characters that never mean anything to Markdown (nor need escaping but for no-break spaces)."""
+_BLOCK_START: Final = re.compile(r"^(?:[-+>\s]|\d+[.)])")
+
+
+def plain_markdown(text: str) -> Markup | None:
+    """What :func:`~generator.markup.render_markdown` makes of plain paragraphs, without running it.
+
+    Most bios and comments are a few paragraphs of plain words, and Python-Markdown
+    takes a millisecond for each. A text with no character Markdown gives a meaning
+    to, no line that could start a block (a list, a quote, code) and no trailing
+    space (a line break) renders as ``<p>`` paragraphs; anything else returns
+    ``None`` and goes through the real renderer and sanitiser. A property test
+    checks that both agree whenever this one answers.
+    """
+    if not _PLAIN_TEXT.fullmatch(text):
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for line in text.strip("\n").split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        if line != line.rstrip() or _BLOCK_START.match(line):
+            return None
+        paragraphs[-1].append(line.replace("\u00a0", "&nbsp;"))
+    html = "\n".join("<p>" + "\n".join(lines) + "</p>" for lines in paragraphs if lines)
+    return Markup(html)  # only plain characters, checked above
+
+
+class MarkdownCache:
+    """Member Markdown rendered once per distinct text, plain paragraphs without Markdown.
+
+    The same short comments recur across a large network, and Markdown is the
+    slowest step of a member page.
+    """
+
+    def __init__(self, render: Callable[[str], Markup] = render_markdown) -> None:
+        self._render = render
+        self._done: dict[str, Markup] = {}
+
+    def __call__(self, text: str | None) -> Markup | None:
+        if not text:
+            return None
+        found = self._done.get(text)
+        if found is None:
+            found = plain_markdown(text)
+            if found is None:
+                found = self._render(text)
+            self._done[text] = found
+        return found
+
+
+# ------------------------------------------------------------------------ member page
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One of a member's links: a recognised network (with its icon) or a website."""
+
+    label: str
+    """As the member wrote it (``website``, ``portfolio``…)."""
+    url: str
+    kind: str
+    """A key of :data:`NETWORKS`, or ``website``."""
+    network: str | None
+    """The network's own name, or ``None`` for a website."""
+
+
+def make_link(label: str, url: str) -> Link | None:
+    """A link, recognised by its host; ``None`` unless it is ``https://``."""
+    if not url.startswith("https://"):
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    for kind, name, domains in NETWORKS:
+        if any(host == d or host.endswith("." + d) for d in domains):
+            return Link(label, url, kind, name)
+    return Link(label, url, "website", None)
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One thing an attestation states, with whether it counts."""
+
+    name: str
+    """``delivery``, ``quality``, ``payment``, ``relationship`` or ``recommend``."""
+    value: str
+    state: State
+    days_late: int | None = None
+    date: dt.date | None = None
+    """``delivered`` or ``paid`` when given."""
+
+
+@dataclass(frozen=True, slots=True)
+class AttestationView:
+    """One party's attestation as a page shows it."""
+
+    role: str
+    """The attester's role: ``client`` or ``supplier``."""
+    attester: Party
+    date: dt.date
+    awaiting: bool
+    """Negative and unanswered inside the reply window: shown without its content."""
+    publish_on: dt.date
+    """When an attestation awaiting a reply will be published anyway."""
+    statements: tuple[Statement, ...]
+    comment: Markup | None
+    reply: Markup | None
+    disputes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ResolutionView:
+    """A coordinator's ruling on a dispute."""
+
+    by: Party
+    date: dt.date
+    upheld: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    note: Markup | None
+
+
+@dataclass(frozen=True, slots=True)
+class EngagementView:
+    """One engagement with both attestations, for both parties' pages."""
+
+    id: str
+    title: str
+    summary: Markup | None
+    skills: tuple[str, ...]
+    started: dt.date
+    deadline: dt.date | None
+    invoice_due: dt.date | None
+    status: str
+    contested: tuple[str, ...]
+    client: Party
+    supplier: Party
+    by_client: AttestationView | None
+    by_supplier: AttestationView | None
+    resolution: ResolutionView | None
+
+    @property
+    def publications(self) -> int:
+        """On how many member pages it appears: one per published party."""
+        return (not self.client.former) + (not self.supplier.former)
+
+
+def _side_state(state: AttestationState, side: str) -> State:
+    found = state.state(side)
+    assert found is not None, f"{state.engagement}: {side} is stated but has no state"
+    return found
+
+
+def _statements(attestation: Attestation, state: AttestationState, engagement: Engagement) -> tuple[Statement, ...]:
+    found: list[Statement] = []
+    if attestation.delivery is not None:
+        found.append(
+            Statement("delivery", attestation.delivery, _side_state(state, "delivery"), None, attestation.delivered)
+        )
+    if attestation.quality is not None:
+        found.append(Statement("quality", str(attestation.quality), _side_state(state, "quality")))
+    if attestation.payment is not None:
+        days_late = None
+        if attestation.payment == "late" and attestation.paid and engagement.invoice_due:
+            days_late = max((attestation.paid - engagement.invoice_due).days, 0)
+        found.append(
+            Statement("payment", attestation.payment, _side_state(state, "payment"), days_late, attestation.paid)
+        )
+    found.append(Statement("relationship", str(attestation.relationship), _side_state(state, "relationship")))
+    found.append(Statement("recommend", "true" if attestation.recommend else "false", "counted"))
+    return tuple(found)
+
+
+def _attestation(
+    index: SiteIndex, engagement: Engagement, attestation: Attestation | None, state: AttestationState | None
+) -> AttestationView | None:
+    if attestation is None or state is None:
+        return None
+    attester = index.party(attestation.attester)
+    if state.awaiting_reply:
+        # Nobody learns of a complaint from the public site first: nothing of what it says.
+        return AttestationView(
+            attestation.role, attester, attestation.date, True, state.counts_from, (), None, None, ()
+        )
+    quoted = not attester.former  # a withdrawn member's words are not published
+    return AttestationView(
+        role=attestation.role,
+        attester=attester,
+        date=attestation.date,
+        awaiting=False,
+        publish_on=state.counts_from,
+        statements=_statements(attestation, state, engagement),
+        comment=index.markdown(attestation.comment) if quoted else None,
+        reply=index.markdown(attestation.reply) if quoted else None,
+        disputes=attestation.disputes,
+    )
+
+
+def engagement_view(index: SiteIndex, engagement_id: str) -> EngagementView:
+    """An engagement with both attestations and any ruling, as both parties' pages show it."""
+    site, scores = index.site, index.scores
+    engagement = site.engagements[engagement_id]
+    status = scores.engagements[engagement_id]
+    resolution = site.resolutions.get(engagement_id)
+    ruling = None
+    if resolution is not None:
+        by = index.party(resolution.by)
+        note = index.markdown(resolution.note) if not by.former else None
+        ruling = ResolutionView(by, resolution.date, resolution.upheld, resolution.withdrawn, note)
+    client, supplier = index.party(engagement.client), index.party(engagement.supplier)
+    # The summary may be the words of either party: not published when one was forgotten.
+    summary = index.markdown(engagement.summary) if not (client.former or supplier.former) else None
+    return EngagementView(
+        id=engagement.id,
+        title=engagement.title,
+        summary=summary,
+        skills=engagement.skills,
+        started=engagement.started,
+        deadline=engagement.deadline,
+        invoice_due=engagement.invoice_due,
+        status=status.status,
+        contested=status.contested,
+        client=client,
+        supplier=supplier,
+        by_client=_attestation(index, engagement, engagement.by_client, status.by_client),
+        by_supplier=_attestation(index, engagement, engagement.by_supplier, status.by_supplier),
+        resolution=ruling,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """One row of an evidence table."""
+
+    item: Evidence
+    counterpart: Party
+    hidden: bool
+    """Awaiting a reply: the row says so, without the outcome."""
+
+
+@dataclass(frozen=True, slots=True)
+class SideView:
+    """One side of the triangle (or the recommendation figure) with its evidence."""
+
+    name: str
+    score: SideScore
+    rows: tuple[EvidenceRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPage:
+    """Everything a member's page shows, in every language."""
+
+    member: Member
+    card: Card
+    score: MemberScore
+    bio: Markup | None
+    links: tuple[Link, ...]
+    sponsors: tuple[Party, ...]
+    sides: tuple[SideView, ...]
+    recommendation: SideView
+    proven: tuple[tuple[str, int], ...]
+    declared_only: tuple[str, ...]
+    relations: tuple[Party, ...]
+    contacts: tuple[Party, ...]
+    as_supplier: tuple[str, ...]
+    """Engagement ids, newest first; each is drawn once per language (see :func:`engagement_view`)."""
+    as_client: tuple[str, ...]
+
+    @property
+    def declared_items(self) -> tuple[tuple[str, None], ...]:
+        """Declared-only skills, shaped like :attr:`proven` (with no count)."""
+        return tuple((slug, None) for slug in self.declared_only)
+
+
+def _side_view(index: SiteIndex, member_id: str, figure: str, score: SideScore) -> SideView:
+    rows = tuple(
+        EvidenceRow(item, index.party(item.counterpart), item.state == "awaiting_reply")
+        for item in index.scores.evidence(member_id, figure)
+    )
+    return SideView(figure, score, rows)
+
+
+def member_page(index: SiteIndex, member_id: str) -> MemberPage:
+    """The page of one published member (never called for a withdrawn one)."""
+    site, scores = index.site, index.scores
+    member = site.members[member_id]
+    assert member.status != "withdrawn", "a withdrawn member has no page"
+    score = scores.members[member_id]
+    engagements = sorted(
+        (site.engagements[eid] for eid in site.engagements_by_member.get(member_id, ())),
+        key=lambda e: (e.started, e.id),
+        reverse=True,
+    )
+    links = tuple(link for label, url in member.links if (link := make_link(label, url)) is not None)
+    return MemberPage(
+        member=member,
+        card=index.card_of[member_id],
+        score=score,
+        bio=index.markdown(member.bio),
+        links=links,
+        sponsors=index.public(member.sponsors),
+        sides=tuple(_side_view(index, member_id, name, score.sides[name]) for name in SIDES),
+        recommendation=_side_view(index, member_id, RECOMMENDATION, score.recommendation),
+        proven=tuple(sorted(score.proven_skills.items(), key=lambda kv: (-kv[1], kv[0]))),
+        declared_only=score.declared_only,
+        relations=index.public(score.relations),
+        contacts=index.public(score.contacts),
+        as_supplier=tuple(e.id for e in engagements if e.supplier == member_id),
+        as_client=tuple(e.id for e in engagements if e.client == member_id),
+    )
+
+
+# ------------------------------------------------------------------------ network page
+
+
+@dataclass(frozen=True, slots=True)
+class Quarter:
+    """Confirmed engagements started in one quarter, and how they went."""
+
+    year: int
+    quarter: int
+    confirmed: int
+    delivered: int
+    """Client attestations stating a delivery."""
+    on_time_delivery: int
+    paid: int
+    """Supplier attestations stating a payment."""
+    on_time_payment: int
+
+    @property
+    def delivery_rate(self) -> float | None:
+        """Share of deliveries on time, ``None`` without any."""
+        return self.on_time_delivery / self.delivered if self.delivered else None
+
+    @property
+    def payment_rate(self) -> float | None:
+        """Share of payments on time, ``None`` without any."""
+        return self.on_time_payment / self.paid if self.paid else None
+
+
+@dataclass(frozen=True, slots=True)
+class RegionFlow:
+    """Confirmed engagements with a party in one region: both parties there, or only one."""
+
+    slug: str
+    name: str
+    within: int
+    across: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkStats:
+    """The network's health, as the network page charts it."""
+
+    quarters: tuple[Quarter, ...]
+    regions: tuple[RegionFlow, ...]
+    confirmed: int
+    within: int
+    across: int
+
+
+def network_stats(site: Site, scores: Scores) -> NetworkStats:
+    """Counts over confirmed (or resolved) engagements: per quarter of their start, and per region.
+
+    Aggregates only: a withdrawn member's engagements still count here, since no
+    figure names anyone.
+    """
+    per_quarter: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    within: dict[str, int] = defaultdict(int)
+    across: dict[str, int] = defaultdict(int)
+    total_within = total_across = 0
+    for eid in sorted(site.engagements):
+        if scores.engagements[eid].status not in COUNTED_STATUSES:
+            continue
+        engagement = site.engagements[eid]
+        counts = per_quarter[(engagement.started.year, (engagement.started.month - 1) // 3 + 1)]
+        counts[0] += 1
+        if engagement.by_client is not None and engagement.by_client.delivery is not None:
+            counts[1] += 1
+            counts[2] += engagement.by_client.delivery == "on_time"
+        if engagement.by_supplier is not None and engagement.by_supplier.payment is not None:
+            counts[3] += 1
+            counts[4] += engagement.by_supplier.payment == "on_time"
+        one, other = site.members[engagement.client].region, site.members[engagement.supplier].region
+        if one == other:
+            within[one] += 1
+            total_within += 1
+        else:
+            across[one] += 1
+            across[other] += 1
+            total_across += 1
+    quarters: list[Quarter] = []
+    if per_quarter:
+        first, last = min(per_quarter), max(per_quarter)
+        year, quarter = first
+        while (year, quarter) <= last:  # every quarter in the span, empty ones too
+            c = per_quarter.get((year, quarter), [0, 0, 0, 0, 0])
+            quarters.append(Quarter(year, quarter, *c))
+            year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+    regions = tuple(
+        RegionFlow(slug, region_name(slug), within[slug], across[slug])
+        for slug in sorted(set(within) | set(across), key=lambda s: (-(within[s] + across[s]), s))
+    )
+    return NetworkStats(tuple(quarters), regions, total_within + total_across, total_within, total_across)
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A member drawn on the network graph, with their professional relations."""
+
+    party: Party
+    region: str
+    relations: tuple[Party, ...]
+
+
+def relation_graph(index: SiteIndex, limit: int) -> tuple[tuple[Relation, ...], int]:
+    """The members with professional relations, the ``limit`` most trusted of them, by region then name.
+
+    Returns them with how many members have relations in all, so the page can say
+    when it shows only part of a large network.
+    """
+    scores = index.scores
+    related = [c for c in index.cards if index.public(scores.members[c.id].relations)]
+    kept = sorted(related, key=lambda c: (-c.trust, sort_key(c.name), c.id))[:limit]
+    kept_ids = {c.id for c in kept}
+    ordered = sorted(kept, key=lambda c: (sort_key(region_name(c.region)), c.region, sort_key(c.name), c.id))
+    nodes = tuple(
+        Relation(
+            index.party(c.id),
+            c.region,
+            tuple(p for p in index.public(scores.members[c.id].relations) if p.id in kept_ids),
+        )
+        for c in ordered
+    )
+    return nodes, len(related)
+
+
+GRAPH_LIMIT: Final = 150
+"""Members drawn on the network graph at most: beyond that, a drawing informs nobody."""
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkView:
+    """The network page: the graph of professional relations and the health charts."""
+
+    nodes: tuple[Relation, ...]
+    related: int
+    """Members with at least one professional relation (the graph may show fewer)."""
+    regions: tuple[str, ...]
+    """The region of each group of the graph, in drawing order."""
+    graph: Graph
+    stats: NetworkStats
+    per_quarter: BarChart
+    rates: LineChart
+    flows: SplitBarChart
+    members: int
+    engagements: int
+
+
+def network_view(index: SiteIndex, limit: int = GRAPH_LIMIT) -> NetworkView:
+    """Everything the network page draws, computed once for every language."""
+    nodes, related = relation_graph(index, limit)
+    regions = tuple(dict.fromkeys(n.region for n in nodes))
+    group_of = {slug: i for i, slug in enumerate(regions)}
+    position = {n.party.id: i for i, n in enumerate(nodes)}
+    edges = [(position[n.party.id], position[p.id]) for n in nodes for p in n.relations]
+    stats = network_stats(index.site, index.scores)
+    return NetworkView(
+        nodes=nodes,
+        related=related,
+        regions=regions,
+        graph=circle_graph([group_of[n.region] for n in nodes], edges),
+        stats=stats,
+        per_quarter=bar_chart([q.confirmed for q in stats.quarters]),
+        rates=line_chart(
+            [[q.delivery_rate for q in stats.quarters], [q.payment_rate for q in stats.quarters]],
+        ),
+        flows=split_bar_chart([(r.within, r.across) for r in stats.regions]),
+        members=len(index.cards),
+        engagements=len(index.site.engagements),
+    )
+
+
+# ------------------------------------------------------------------------ method page
+
+TRUSTED_TAGS: Final = frozenset(
+    {
+        *("h3", "h4", "h5", "h6", "p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre"),
+        *("a", "hr", "table", "thead", "tbody", "tr", "th", "td", "sup", "sub", "dl", "dt", "dd"),
+    }
+)
+
+
+def method_document(text: str) -> Markup:
+    """``docs/scoring.md`` as HTML: headings and tables allowed, still sanitised.
+
+    The document is Triangle's own, not a member's, so it may have headings and
+    tables; it is sanitised all the same (a pull request can change docs too).
+    Headings move two levels down, under the page's own section heading, and get ids
+    so each part of the method can be linked to.
+    """
+    html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists", "toc"], output_format="html")
+    html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}", html)
+    clean = nh3.clean(
+        html,
+        tags=set(TRUSTED_TAGS),
+        attributes={
+            "a": {"href", "title"},
+            "th": {"align"},
+            "td": {"align"},
+            **{h: {"id"} for h in TRUSTED_TAGS if h[0] == "h" and h[1:].isdigit()},
+        },
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+        strip_comments=True,
+    )
+    return Markup(clean)  # sanitised above: the only other HTML marked safe
