@@ -240,14 +240,7 @@ class _Composer:
         try:
             return self._run()
         except _TooDeep as exc:
-            self.problems.append(
-                error(
-                    self.path,
-                    exc.position,
-                    "yaml-too-deep",
-                    f"values are nested deeper than any record allows ({MAX_DEPTH} levels); check the indentation",
-                )
-            )
+            self.problems.append(self._depth_error(exc.position))
         except yaml.MarkedYAMLError as exc:
             self.problems.append(self._syntax_error(exc))
         except yaml.YAMLError as exc:  # pragma: no cover - libyaml always gives marks
@@ -256,8 +249,41 @@ class _Composer:
             self.parser.dispose()
         return Loaded(self.path, None, tuple(self.problems))
 
+    def _too_deep(self, fallback: Position) -> Diagnostic:
+        """Where flow nesting first exceeds :data:`MAX_DEPTH`, for libyaml versions that stop first.
+
+        libyaml 0.2.6 refuses flow nesting beyond 1,000 levels while scanning, before
+        our composer sees the fifth level; finding that level here keeps the message and
+        its position the same whichever libyaml PyYAML was built with.
+        """
+        stripped = self.text.lstrip()
+        depth = 0 if stripped[:1] in ("[", "{") else 1
+        line, column = 1, 0
+        for char in self.text:
+            column += 1
+            if char == "\n":
+                line, column = line + 1, 0
+            elif char in "[{":
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return self._depth_error(Position(line, column))
+            elif char in "]}":
+                depth -= 1
+        return self._depth_error(fallback)
+
+    def _depth_error(self, position: Position) -> Diagnostic:
+        return error(
+            self.path,
+            position,
+            "yaml-too-deep",
+            f"values are nested deeper than any record allows ({MAX_DEPTH} levels); check the indentation",
+        )
+
     def _syntax_error(self, exc: yaml.MarkedYAMLError) -> Diagnostic:
         problem = exc.problem or "unreadable YAML"
+        if "maximum nesting depth" in problem:
+            mark = exc.problem_mark
+            return self._too_deep(Position(mark.line + 1, mark.column + 1) if mark is not None else Position())
         mark = exc.problem_mark or exc.context_mark
         if "end of stream" in problem and exc.context_mark is not None:
             # An unclosed quote or bracket: point where it opens, not at the end of the file.
