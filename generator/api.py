@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 from .explain import API_SCHEMA, members_api
@@ -28,21 +28,45 @@ from .score import Scores
 from .status import AttestationState, EngagementStatus
 from .write import Output
 
-_HTML_SAFE: Final = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
+_HTML_SAFE: Final = (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 """JSON escapes for the characters that mean something to HTML or JavaScript. In JSON
 text they can only occur inside strings, so replacing them never changes the data."""
 
 FORMER_MEMBER_WITHHELD: Final = ("comment", "reply")
 """A withdrawn member asked to be forgotten: their own words go, their ratings stay."""
 
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+"""Without indentation the standard library encodes in C, ten times faster than indented."""
+
+
+def _html_safe(text: str) -> str:
+    for char, escaped in _HTML_SAFE:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
 
 def json_bytes(document: Any) -> bytes:
-    """Serialise a document the way every export is written: keys in the order built,
+    """Serialise a small document the way every export is written: keys in the order built,
     two-space indent, UTF-8, HTML-safe escapes, and a final newline."""
     text = json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False)
-    return (text.translate(_HTML_SAFE) + "\n").encode("utf-8")
+    return (_html_safe(text) + "\n").encode("utf-8")
+
+
+def listing_bytes(head: dict[str, Any], key: str, items: Iterable[Any]) -> bytes:
+    """Serialise a large export: the ``head`` fields indented, then ``key``'s list one item per line.
+
+    One line per member or engagement keeps a 50,000-engagement file quick to write
+    (each item is encoded in C), light in memory (no document of nested dicts is ever
+    held whole) and still readable and diffable line by line.
+    """
+    encode = _COMPACT.encode
+    lines = ["{"]
+    lines.extend(f"  {encode(name)}: {encode(value)}," for name, value in head.items())
+    rows = ",\n".join(f"    {encode(item)}" for item in items)
+    lines.append(f"  {encode(key)}: [\n{rows}\n  ]" if rows else f"  {encode(key)}: []")
+    lines.append("}\n")
+    return _html_safe("\n".join(lines)).encode("utf-8")
 
 
 def site_base_url(site: Site) -> str:
@@ -157,21 +181,33 @@ def engagement_json(site: Site, engagement: Engagement, status: EngagementStatus
     }
 
 
+def engagement_entries(site: Site, scores: Scores) -> Iterator[dict[str, Any]]:
+    """Every scored engagement as in ``api/engagements.json``, sorted by id, one at a time."""
+    for eid in sorted(scores.engagements):
+        yield engagement_json(site, site.engagements[eid], scores.engagements[eid])
+
+
 def engagements_document(site: Site, scores: Scores) -> dict[str, Any]:
     """The ``api/engagements.json`` document: every scored engagement, sorted by id."""
     return {
         "schema": API_SCHEMA,
         "generated": scores.today.isoformat(),
-        "engagements": [
-            engagement_json(site, site.engagements[eid], scores.engagements[eid]) for eid in sorted(scores.engagements)
-        ],
+        "engagements": list(engagement_entries(site, scores)),
     }
+
+
+def members_export(site: Site, scores: Scores) -> bytes:
+    """The bytes of ``api/members.json`` (also what ``triangle explain --all`` prints)."""
+    document = members_api(site, scores)
+    head = {name: value for name, value in document.items() if name != "members"}
+    return listing_bytes(head, "members", document["members"])
 
 
 def api_outputs(site: Site, scores: Scores) -> Iterator[Output]:
     """The four files under ``api/``, in path order: both documents and their schemas."""
     base_url = site_base_url(site)
-    yield Output("api/engagements.json", json_bytes(engagements_document(site, scores)))
+    head = {"schema": API_SCHEMA, "generated": scores.today.isoformat()}
+    yield Output("api/engagements.json", listing_bytes(head, "engagements", engagement_entries(site, scores)))
     yield Output("api/engagements.schema.json", json_bytes(engagements_schema(base_url)))
-    yield Output("api/members.json", json_bytes(members_api(site, scores)))
+    yield Output("api/members.json", members_export(site, scores))
     yield Output("api/members.schema.json", json_bytes(members_schema(base_url)))

@@ -17,7 +17,7 @@ from .check import CheckResult, check_site
 from .diagnostics import Diagnostic, Severity, TriangleError
 from .render import load_theme, render_site
 from .score import Scores, score_site
-from .search import index_site
+from .search import SEARCH_SOURCE, index_site
 from .write import Output, write_site
 
 Progress = Callable[[str, int], None]
@@ -47,7 +47,11 @@ class BuildResult:
 
 
 def _counted(items: Iterator[Output], progress: Progress | None, counter: list[int]) -> Iterator[Output]:
+    """Count the published files and pages (search documents are neither) on their way to the disk."""
     for item in items:
+        if item.path.startswith(SEARCH_SOURCE):
+            yield item
+            continue
         counter[0] += 1
         if item.path.endswith(".html"):
             counter[1] += 1
@@ -103,14 +107,14 @@ def build(
             index_site(folder)
             timings["search"] = time.perf_counter() - begin
 
-    files = write_site(target, _counted(render_site(site, scores, theme), progress, counter), finish)
+    write_site(target, _counted(render_site(site, scores, theme, search=search), progress, counter), finish)
     timings["write"] = time.perf_counter() - start - timings.get("render", 0.0) - timings.get("search", 0.0)
     return BuildResult(
         output=target,
         members=sum(1 for m in site.members.values() if m.status != "withdrawn"),
         engagements=len(site.engagements),
         pages=counter[1],
-        files=files,
+        files=counter[0],
         timings=timings,
         diagnostics=checked.diagnostics,
     )

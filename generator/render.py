@@ -41,10 +41,12 @@ from .i18n import Formatter, TemplateGettext, translations
 from .markup import plain_text, render_markdown
 from .model import Site
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
+from .search import SEARCH_SOURCE
 from .views import (
     AttestationView,
     Card,
     EngagementView,
+    MemberPage,
     Party,
     ResolutionView,
     SideView,
@@ -60,8 +62,9 @@ from .write import Output
 
 DEFAULT_THEME = Path(__file__).parent / "theme"
 """The theme shipped with Triangle; a site's ``themes/<name>/`` overrides it file by file."""
-METHOD_DOC: Final = Path(__file__).parent.parent / "docs" / "scoring.md"
-"""The published scoring method, rendered on the method page."""
+METHOD_DOC: Final = DEFAULT_THEME / "method.md"
+"""The published scoring method, rendered on the method page: ``docs/scoring.md``, linked
+into the theme so that an installed package (whose wheel copies the file) carries it too."""
 CARD_IMAGE: Final = "og-card.png"
 """The theme's link-preview image (1200 × 630), as ``og:image`` of every page."""
 
@@ -148,8 +151,9 @@ class Renderer:
     so that ``sitemap.xml`` can list them all at the end without another pass.
     """
 
-    def __init__(self, site: Site, scores: Scores, theme: Theme) -> None:
+    def __init__(self, site: Site, scores: Scores, theme: Theme, *, search: bool = False) -> None:
         self.site = site
+        self.search = search
         self.scores = scores
         self.theme = theme
         self.index = SiteIndex(site, scores)
@@ -280,6 +284,17 @@ class Renderer:
             where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
             raise ThemeError(f"the theme's template {template!r} failed on {out}: {where}{exc}") from exc
         return Output(out, html.encode("utf-8"))
+
+    def search_document(self, page: MemberPage, language: str) -> Output:
+        """What the search index reads about a member, under :data:`SEARCH_SOURCE` (never published).
+
+        Pagefind indexes these small documents instead of crawling the member pages:
+        it reads a twentieth of the bytes, and the index holds only what a visitor
+        searches for (names, headlines, places, bios, skills), not evidence tables.
+        """
+        path = f"{SEARCH_SOURCE}/{self.prefix(language)}members/{page.member.id}/index.html"
+        html = self.envs[language].get_template("search.html").render(page=page)
+        return Output(path, html.encode("utf-8"))
 
     def static(self) -> Iterator[Output]:
         """Every asset under its hashed name."""
@@ -710,6 +725,8 @@ def _member_pages(renderer: Renderer, member_ids: Iterable[str]) -> Iterator[Out
         view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
         for language in renderer.languages:
             yield renderer.page("member.html", f"members/{member_id}/index.html", language, page=view)
+            if renderer.search:
+                yield renderer.search_document(view, language)
 
 
 def _render_members(member_ids: list[str]) -> list[tuple[str, bytes]]:
@@ -745,8 +762,13 @@ def _parallel_member_pages(renderer: Renderer, member_ids: list[str], jobs: int)
         _WORKER = None
 
 
-def render_site(site: Site, scores: Scores, theme: Theme, jobs: int | None = None) -> Iterator[Output]:
+def render_site(
+    site: Site, scores: Scores, theme: Theme, jobs: int | None = None, search: bool = True
+) -> Iterator[Output]:
     """Every file of the site, in a fixed order so two builds are byte-identical.
+
+    With ``search``, each member page comes with its search document under
+    :data:`SEARCH_SOURCE`, for :func:`generator.search.index_site` to index and remove.
 
     ``jobs`` is how many processes render member pages (default: one per CPU, up to
     8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
@@ -755,11 +777,11 @@ def render_site(site: Site, scores: Scores, theme: Theme, jobs: int | None = Non
     # The machine-readable outputs first: the JSON API builds large documents in memory,
     # and the peak is lower before the pages' own lookups and caches exist.
     yield from api_outputs(site, scores)
-    renderer = Renderer(site, scores, theme)
+    renderer = Renderer(site, scores, theme, search=search)
     index = renderer.index
     yield from renderer.static()
     network = network_view(index)
-    method = method_document(METHOD_DOC.read_text(encoding="utf-8")) if METHOD_DOC.is_file() else None
+    method = method_document(METHOD_DOC.read_text(encoding="utf-8"))
     settings = method_json(scores)
     coordinators = index.public(scores.seeds)
     for language in renderer.languages:

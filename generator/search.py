@@ -8,10 +8,16 @@ browser, so the site stays a plain folder of files that any host can serve.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
+from typing import Final
 
 from .diagnostics import TriangleError
+
+SEARCH_SOURCE: Final = ".search"
+"""The folder of the staged site where rendering leaves one small document per member page
+and language, at the member page's own path, for the indexer; it is removed before publishing."""
 
 
 def pagefind_executable() -> str:
@@ -27,14 +33,22 @@ def pagefind_executable() -> str:
 
 
 def index_site(folder: Path) -> None:
-    """Write ``pagefind/`` into ``folder``; only elements marked ``data-pagefind-body`` are indexed."""
-    command = [pagefind_executable(), "--site", str(folder), "--quiet"]
+    """Index the search documents of :data:`SEARCH_SOURCE` into ``pagefind/``, then remove them.
+
+    The documents sit at their pages' paths, so Pagefind gives each result its page's
+    address. A site without members still gets an (empty) index, so that the search
+    box answers "nothing found" instead of failing to load.
+    """
+    source = folder / SEARCH_SOURCE
+    source.mkdir(exist_ok=True)
+    command = [pagefind_executable(), "--site", str(source), "--output-path", str(folder / "pagefind"), "--quiet"]
     try:
         proc = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TriangleError(f"the search indexer could not run: {exc}") from None
     if proc.returncode != 0:
         raise TriangleError(f"the search indexer failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
+    shutil.rmtree(source)
     _stabilise_entry(folder / "pagefind" / "pagefind-entry.json")
 
 

@@ -46,14 +46,17 @@ BUILD_DATE = dt.date.fromisoformat(TODAY)
 Site = dict[str, bytes]
 
 
-def render(root: Path, jobs: int = 1) -> Site:
-    """Every output of the site in ``root``, by path (the site must be valid)."""
+def render(root: Path, jobs: int = 1, search: bool = False) -> Site:
+    """Every output of the site in ``root``, by path (the site must be valid).
+
+    With ``search``, also the search documents the indexer reads (never published).
+    """
     checked = check_site(root, BUILD_DATE)
     errors = [d.render() for d in checked.diagnostics if d.severity.value == "error"]
     assert not errors, errors
     scores = score_site(checked.site)
     theme = load_theme(root, checked.site.config.theme)
-    return {o.path: o.content for o in render_site(checked.site, scores, theme, jobs=jobs)}
+    return {o.path: o.content for o in render_site(checked.site, scores, theme, jobs=jobs, search=search)}
 
 
 def make_site(tmp_path: Path, files: dict[str, str] | None = None, name: str = "site") -> Path:
@@ -524,11 +527,19 @@ def test_cards_carry_the_filter_hooks(base_site: Site) -> None:
         assert hook in page, hook
 
 
-def test_member_pages_are_the_only_indexed_pages(base_site: Site) -> None:
-    for path, content in base_site.items():
-        if path.endswith(".html"):
-            indexed = b"data-pagefind-body" in content
-            assert indexed == ("/members/" in "/" + path), path
+def test_member_pages_are_the_only_indexed_pages(tmp_path: Path) -> None:
+    outputs = render(make_site(tmp_path), search=True)
+    documents = {path for path in outputs if path.startswith(".search/")}
+    member_pages = {path for path in outputs if "/members/" in "/" + path and path.endswith(".html")} - documents
+    assert member_pages and documents == {f".search/{path}" for path in member_pages}
+    document = html(outputs, ".search/en/members/ines-moreau/index.html")
+    assert '<html lang="en">' in document and "<h1>Inès Moreau</h1>" in document
+    assert "Motion design" in document  # her skills are searchable...
+    assert "<table" not in document and "engagement" not in document  # ...her evidence is not
+
+
+def test_no_search_documents_without_search(base_site: Site) -> None:
+    assert not [path for path in base_site if path.startswith(".search")]
 
 
 def test_every_method_setting_is_explained(base_site: Site) -> None:
