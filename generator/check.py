@@ -23,7 +23,7 @@ from .config import load_config
 from .diagnostics import Diagnostic, Severity
 from .discover import EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
-from .load import load_file
+from .load import Loaded, load_bytes, load_file
 from .model import Site
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION
 from .validate import ParsedRecord, validate
@@ -58,7 +58,11 @@ class CheckResult:
 
 def parse_record(root: Path, file: RecordFile) -> tuple[ParsedRecord, tuple[Diagnostic, ...]]:
     """Read one file and convert it by its kind's schema."""
-    loaded = load_file(file.path, os.path.join(root, file.path))
+    return convert_loaded(file, load_file(file.path, os.path.join(root, file.path)))
+
+
+def convert_loaded(file: RecordFile, loaded: Loaded) -> tuple[ParsedRecord, tuple[Diagnostic, ...]]:
+    """Convert one loaded file by its kind's schema."""
     if loaded.root is None:
         return ParsedRecord(file, None), loaded.diagnostics
     ctx = Context(file.path)
@@ -140,6 +144,38 @@ def parse_all(root: Path, tasks: Sequence[Task], jobs: int | None = None) -> Par
             records.extend(map(_unflatten, chunk_records))
             problems.extend(chunk_problems)
     return records, problems
+
+
+Blob = tuple[RecordFile, bytes]
+"""A record file and its content, read from elsewhere than the disk (a git revision)."""
+ParsedBlob = tuple[ParsedRecord, tuple[Diagnostic, ...]]
+_FlatBlob = tuple[str, str, str, "str | None", "str | None", bytes]
+
+
+def _parse_blobs_chunk(blobs: Sequence[_FlatBlob]) -> list[tuple[Flat, tuple[Diagnostic, ...]]]:
+    parsed = []
+    for path, kind, name, engagement, year, data in blobs:
+        file = RecordFile(path, kind, name, engagement, year)  # type: ignore[arg-type]
+        record, diagnostics = convert_loaded(file, load_bytes(path, data))
+        parsed.append((_flatten(record), diagnostics))
+    return parsed
+
+
+def parse_blobs(blobs: Sequence[Blob], jobs: int | None = None) -> list[ParsedBlob]:
+    """Parse records given as bytes, in worker processes when it pays; results in the order given.
+
+    Each result keeps its own diagnostics, so that a caller checking several revisions
+    can parse a file shared by all of them once and hand each revision its problems.
+    """
+    flat: list[_FlatBlob] = [(f.path, f.kind, f.name, f.engagement, f.year, data) for f, data in blobs]
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if jobs <= 1 or len(flat) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        chunks_parsed = [_parse_blobs_chunk(flat)]
+    else:
+        chunks = [flat[i : i + CHUNK] for i in range(0, len(flat), CHUNK)]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            chunks_parsed = list(pool.map(_parse_blobs_chunk, chunks))
+    return [(_unflatten(record), diagnostics) for chunk in chunks_parsed for record, diagnostics in chunk]
 
 
 @contextlib.contextmanager

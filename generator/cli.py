@@ -220,7 +220,8 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
     import difflib
     import json
 
-    from .explain import explain_json, explain_text, members_api
+    from .api import members_export
+    from .explain import explain_json, explain_text
     from .score import score_site
 
     if everyone == (member is not None):
@@ -238,8 +239,9 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
         raise UsageError(f"there is no member {member!r} (no content/members/{member}.yml){hint}")
     scores = score_site(site)
     if member is None:
-        document = members_api(site, scores)
-    elif fmt == "json":
+        click.echo(members_export(site, scores).decode("utf-8"), nl=False)
+        return
+    if fmt == "json":
         document = explain_json(site, scores, member)
     else:
         click.echo(explain_text(site, scores, member), nl=False)
@@ -306,6 +308,384 @@ def build(ctx: click.Context, strict_mode: bool, output: Path | None, no_search:
         f"Built {result.members:,} members, {result.engagements:,} engagements, {result.pages:,} pages "
         f"in {time.perf_counter() - started:.1f} s into {result.output}"
     )
+
+
+@cli.command()
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but 127.0.0.1 or ::1 shows your drafts to the network.",
+)
+@click.option(
+    "--no-search",
+    is_flag=True,
+    help="Skip the Pagefind search index (faster start). Otherwise only the first build indexes.",
+)
+@click.option("--strict", "strict_mode", is_flag=True, help="Treat warnings as errors.")
+@today_option
+@click.pass_context
+def serve(ctx: click.Context, port: int, host: str, no_search: bool, strict_mode: bool, today: dt.date | None) -> None:
+    """Build into a temporary folder, serve it on localhost, rebuild and reload pages on change.
+
+    Watches content/, themes/ and site.yml. A failed rebuild prints its errors here and
+    over the open pages, and the last good build stays served. Search results come from
+    the index of the first build. Ctrl-C stops and deletes the temporary folder.
+    Exit status: 0 when stopped, 2 for a usage mistake such as a port already in use.
+    """
+    from .serve import serve as serve_site
+
+    serve_site(
+        site_root(ctx),
+        resolve_today(today),
+        host=host,
+        port=port,
+        strict=strict_mode,
+        search=not no_search,
+    )
+
+
+def _interface_languages() -> list[str]:
+    from .newsite import language_choices
+
+    return list(language_choices())
+
+
+@cli.command("init")
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--title", help="The network's name (site.yml 'title').")
+@click.option("--base-url", help="Where the directory will be published, e.g. https://network.example/.")
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    type=click.Choice(_interface_languages()),
+    help="An interface language; repeat for several, the first is the default (default: fr, en).",
+)
+@click.option("--coordinator", help="Member id of the first member, who becomes the first coordinator.")
+@click.option("--name", "coordinator_name", help="That member's display name.")
+@click.option("--source", default=None, help="Git repository CI installs Triangle from (an https:// URL).")
+@click.option(
+    "--pin",
+    default=f"v{__version__}",
+    show_default=True,
+    help="Release tag or commit SHA of Triangle that CI and pre-commit install.",
+)
+@today_option
+def init(
+    directory: Path,
+    title: str | None,
+    base_url: str | None,
+    languages: tuple[str, ...],
+    coordinator: str | None,
+    coordinator_name: str | None,
+    source: str | None,
+    pin: str,
+    today: dt.date | None,
+) -> None:
+    """Create a new network's repository in DIRECTORY (new, or empty).
+
+    Writes site.yml, one example member, the JSON Schemas, a README for members, CI for
+    GitHub (check and review pull requests, publish on Pages) and GitLab, CODEOWNERS,
+    .gitignore and a pre-commit configuration. Asks for what the options leave out when
+    run in a terminal. Never writes over a file: exit status 2 when DIRECTORY is not
+    empty or a value is invalid.
+    """
+    from . import newsite
+
+    newsite.refuse_unless_empty(directory)
+    ask = sys.stdin.isatty()
+
+    def answer(value: str | None, question: str, default: str) -> str:
+        if value is not None:
+            return value
+        return str(click.prompt(question, default=default)) if ask else default
+
+    title = answer(title, "Name of the network", "My network")
+    base_url = answer(base_url, "Address it will be published at", "https://network.example/")
+    if not languages:
+        choices = "/".join(newsite.language_choices())
+        spoken = answer(
+            None, f"Interface languages, the default first ({choices})", ", ".join(newsite.default_languages())
+        )
+        languages = tuple(code.strip() for code in spoken.replace(",", " ").split())
+    coordinator = answer(coordinator, "Your member id (you are the first coordinator)", "example-coordinator")
+    coordinator_name = answer(coordinator_name, "Your display name", newsite.display_name(coordinator))
+    site = newsite.NewSite(
+        title=title,
+        base_url=base_url,
+        languages=languages,
+        coordinator=coordinator,
+        coordinator_name=coordinator_name,
+        joined=resolve_today(today),
+        source=source if source is not None else newsite.SOURCE,
+        pin=pin,
+    )
+    written = newsite.create(directory, site)
+    for path in written:
+        click.echo(f"wrote {path}")
+    git_init = "" if (directory / ".git").exists() else " && git init"
+    click.echo(f"\nA new network is ready in {directory}. Next: edit {written[1].relative_to(directory)}, then")
+    click.echo(f"  cd {directory}{git_init} && triangle check && triangle build")
+    if source is None:
+        click.echo(
+            f"warning: CI installs Triangle from the placeholder {newsite.SOURCE!r}: set TRIANGLE in "
+            ".github/workflows/*.yml and .gitlab-ci.yml, and 'repo' in .pre-commit-config.yaml "
+            "(or use --source next time)",
+            err=True,
+        )
+
+
+# --- new, attest, fmt --------------------------------------------------------------------
+
+interactive_option = click.option(
+    "--interactive/--no-interactive",
+    default=None,
+    help="Ask for the values the options leave out (default: only when the input is a terminal).",
+)
+
+
+def _asker(interactive: bool | None) -> Any:
+    from .scaffold import Asker
+
+    return Asker(sys.stdin.isatty() if interactive is None else interactive)
+
+
+def _write_new_record(root: Path, draft: Any, today: dt.date) -> None:
+    """Write a new record, then report what ``triangle check`` finds in it (exit 1 on an error)."""
+    from .scaffold import problems_of, write, written_with_problems
+
+    write(root, draft)
+    click.echo(f"wrote {draft.path}")
+    problems = problems_of(draft.path, check_site(root, today).diagnostics)
+    for diagnostic in problems:
+        click.echo(diagnostic.render())
+    if any(d.severity.value == "error" for d in problems):
+        raise written_with_problems(draft.path)
+
+
+def _links(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for value in values:
+        label, sep, url = value.partition("=")
+        if not sep or not label or not url:
+            raise UsageError(f"--link {value!r}: write LABEL=URL, e.g. --link website=https://example.org/")
+        pairs.append((label.strip(), url.strip()))
+    return tuple(pairs)
+
+
+@cli.group()
+def new() -> None:
+    """Write a new member or engagement record, from options or questions.
+
+    Each value is checked as 'triangle check' would check it; the record is written in
+    canonical form under the editor's $schema line, never over an existing file, and
+    then checked. Exit status: 0 written, 1 not written (the file exists or changed)
+    or written with problems, 2 for an invalid or missing option.
+    """
+
+
+@new.command("member")
+@click.argument("member_id", metavar="ID")
+@click.option("--name", help="Display name.")
+@click.option("--kind", help="person or organisation.")
+@click.option("--headline", help="One line: what the member does (at most 120 characters).")
+@click.option("--region", help="Territory used for filtering, a slug such as ile-de-france.")
+@click.option("--location", help="Free text, e.g. Paris.")
+@click.option("--skills", help="Declared skills: slugs separated by commas.")
+@click.option("--languages", help="ISO 639-1 codes separated by commas, e.g. fr,en.")
+@click.option("--joined", help="Date of entry in the network, YYYY-MM-DD (default: today).")
+@click.option("--sponsors", help="Member ids of the members who vouch for the entry, separated by commas.")
+@click.option("--link", "links", multiple=True, metavar="LABEL=URL", help="A web address (https); repeat for several.")
+@click.option("--key", "keys", multiple=True, metavar="LINE", help="An SSH public key line; repeat for several.")
+@click.option("--bio", help="About the member (Markdown).")
+@interactive_option
+@today_option
+@click.pass_context
+def new_member(
+    ctx: click.Context, /, member_id: str, interactive: bool | None, today: dt.date | None, **options: Any
+) -> None:
+    """Write content/members/ID.yml for a new member."""
+    from . import scaffold
+    from .config import load_config
+
+    root = site_root(ctx)
+    load_config(root)
+    day = resolve_today(today)
+    options["links"] = _links(options["links"])
+    draft = scaffold.new_member(root, member_id, options, day, _asker(interactive))
+    _write_new_record(root, draft, day)
+
+
+@new.command("engagement")
+@click.option("--client", help="Member id of the client (who ordered and pays).")
+@click.option("--supplier", help="Member id of the supplier (who delivered).")
+@click.option("--title", help="What the engagement was (at most 140 characters).")
+@click.option("--skills", help="Skills the supplier used: slugs separated by commas.")
+@click.option("--started", help="Start date, YYYY-MM-DD; its year is the folder's year.")
+@click.option("--deadline", help="Agreed delivery date, YYYY-MM-DD.")
+@click.option("--invoice-due", "invoice_due", help="Agreed payment date, YYYY-MM-DD.")
+@click.option("--summary", help="Public description (Markdown).")
+@click.option("--id", "id", help="Engagement id (default: from the title and the year, e.g. spring-posters-2026).")
+@interactive_option
+@today_option
+@click.pass_context
+def new_engagement(ctx: click.Context, /, interactive: bool | None, today: dt.date | None, **options: Any) -> None:
+    """Write content/engagements/YEAR/ID/engagement.yml for a new engagement between two members."""
+    from . import scaffold
+    from .config import load_config
+
+    root = site_root(ctx)
+    load_config(root)
+    day = resolve_today(today)
+    draft = scaffold.new_engagement(root, options, day, _asker(interactive))
+    _write_new_record(root, draft, day)
+    eid = draft.path.split("/")[-2]
+    click.echo(f"next: each party attests it with 'triangle attest {eid} --as MEMBER'")
+
+
+@cli.command()
+@click.argument("engagement")
+@click.option("--as", "as", metavar="MEMBER", help="The attesting party: the engagement's client or supplier.")
+@click.option("--date", help="When the attestation is written, YYYY-MM-DD (default: today).")
+@click.option("--delivery", help="Client only: on_time, late or not_delivered.")
+@click.option("--delivered", help="Client only: the day the work was delivered, YYYY-MM-DD.")
+@click.option("--quality", help="Client only: quality of the work, 1 (poor) to 5 (excellent).")
+@click.option("--payment", help="Supplier only: on_time, late or unpaid.")
+@click.option("--paid", help="Supplier only: the day the invoice was paid, YYYY-MM-DD (required when late).")
+@click.option("--relationship", help="Respect of the relationship by the other party, 1 to 5.")
+@click.option("--recommend/--no-recommend", default=None, help="Would you work with them again?")
+@click.option("--comment", help="Public comment about the other party (Markdown).")
+@click.option("--reply", help="Reply to the other party's attestation (Markdown).")
+@click.option("--disputes", help="Sides of the other party's attestation you contest, separated by commas.")
+@interactive_option
+@today_option
+@click.pass_context
+def attest(
+    ctx: click.Context, /, engagement: str, interactive: bool | None, today: dt.date | None, **options: Any
+) -> None:
+    """Write one party's attestation of ENGAGEMENT: content/engagements/YEAR/ENGAGEMENT/MEMBER.yml.
+
+    The client attests delivery, quality and the relationship; the supplier attests
+    payment and the relationship. Exit status: 0 written, 1 not written (the file exists
+    or changed) or written with problems, 2 for an invalid or missing option.
+    """
+    from . import scaffold
+    from .config import load_config
+
+    root = site_root(ctx)
+    load_config(root)
+    day = resolve_today(today)
+    draft = scaffold.attest(root, engagement, options, day, _asker(interactive))
+    _write_new_record(root, draft, day)
+
+
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; list the files that are not canonical.")
+@click.pass_context
+def fmt_command(ctx: click.Context, paths: tuple[Path, ...], check_only: bool) -> None:
+    """Rewrite site.yml and the records in PATHS (default: all) in canonical form, keeping comments.
+
+    Canonical: keys in the schema's order, plain scalars unless quotes are needed (then
+    double quotes), dates YYYY-MM-DD, word lists on one line. A file that is not valid
+    YAML is reported, never rewritten; a file edited while fmt runs is left alone.
+    Exit status: 0 done (or, with --check, all canonical), 1 when a file could not be
+    formatted (or, with --check, would change), 2 for a usage mistake.
+    """
+    from .fmt import format_file, targets
+
+    root = site_root(ctx)
+    for path in paths:
+        if path.is_symlink():
+            raise UsageError(f"{str(path)!r} is a symbolic link; Triangle never follows links")
+    chosen = targets(root, _report_paths(root, paths))
+    changed = failed = 0
+    for target in chosen:
+        outcome = format_file(root, target, write=not check_only)
+        for diagnostic in outcome.diagnostics:
+            click.echo(diagnostic.render())
+        failed += bool(outcome.diagnostics)
+        if outcome.changed:
+            changed += 1
+            click.echo(
+                f"{outcome.path}:1:1: not in canonical form; run triangle fmt"
+                if check_only
+                else f"reformatted {outcome.path}"
+            )
+    files = f"{len(chosen):,} file{'s' if len(chosen) != 1 else ''}"
+    if check_only:
+        verdict = f"{changed:,} of {files} would be reformatted" if changed else f"{files} in canonical form"
+    else:
+        verdict = f"reformatted {changed:,} of {files}" if changed else f"{files} already canonical"
+    tail = f"; {failed:,} could not be formatted" if failed else ""
+    click.echo(f"{verdict[0].upper()}{verdict[1:]}{tail}.", err=True)
+    ctx.exit(1 if failed or (check_only and changed) else 0)
+
+
+@cli.command()
+@click.option("--base", "base_ref", required=True, metavar="REF", help="Where the change starts, e.g. origin/main.")
+@click.option(
+    "--head",
+    "head_ref",
+    default="HEAD",
+    show_default=True,
+    metavar="REF",
+    help="The commit with the change (uncommitted edits are not read).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json", "github"]),
+    default="markdown",
+    show_default=True,
+    help="markdown for people, json for tools, github for annotations and the job summary.",
+)
+@today_option
+@click.pass_context
+def review(ctx: click.Context, base_ref: str, head_ref: str, fmt: str, today: dt.date | None) -> None:
+    """Summarise what the commits since --base change, for a coordinator reviewing a pull request.
+
+    Both revisions are read from git (nothing is checked out; a shallow clone works if
+    both commits were fetched), checked and scored with the same build date. The
+    first line is the verdict: ready, waiting (an attestation is missing), needs
+    attention (red flags) or invalid (errors). With --format github, errors become
+    annotations and the report is added to $GITHUB_STEP_SUMMARY. Exit status: 0 ready
+    or waiting, 1 needs attention or invalid, 2 usage mistake (not a git repository,
+    unknown ref).
+    """
+    # Imported here: scoring loads numpy and scipy, which other commands do not need.
+    from .review import review as review_change
+    from .review_report import as_annotations, as_markdown
+    from .review_report import as_json as review_json
+    from .revisions import read_revisions
+
+    result = review_change(read_revisions(site_root(ctx), base_ref, head_ref, resolve_today(today)))
+    markdown = as_markdown(result)
+    if fmt == "json":
+        click.echo(review_json(result))
+    elif fmt == "github":
+        for line in as_annotations(result):
+            click.echo(line)
+        click.echo(markdown, nl=False)
+        summary = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            try:
+                with open(summary, "a", encoding="utf-8") as handle:
+                    handle.write(markdown)
+            except OSError as exc:
+                raise UsageError(f"cannot add the report to the job summary {summary!r}: {exc.strerror}") from None
+    else:
+        click.echo(markdown, nl=False)
+    ctx.exit(result.exit_code)
 
 
 def main() -> None:

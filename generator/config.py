@@ -11,7 +11,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, UsageError
 from .fields import Context
-from .load import load_file
+from .load import Loaded, load_file
 from .model import SiteConfig, Source
 from .schema import SITE, default_scoring
 
@@ -22,7 +22,11 @@ def load_config(root: Path) -> SiteConfig:
     """Load and check ``root/site.yml``; raise :class:`UsageError` listing every problem."""
     if not (root / SITE_FILE).exists() and not (root / SITE_FILE).is_symlink():
         raise UsageError(f"there is no {SITE_FILE} in {str(root)!r}: run Triangle from a site's folder, or pass -C DIR")
-    loaded = load_file(SITE_FILE, root / SITE_FILE)
+    return parse_config(load_file(SITE_FILE, root / SITE_FILE))
+
+
+def parse_config(loaded: Loaded) -> SiteConfig:
+    """Check a loaded ``site.yml``; raise :class:`UsageError` listing every problem."""
     if loaded.root is None:
         raise UsageError(f"{SITE_FILE} is not valid", loaded.diagnostics)
     ctx = Context(SITE_FILE)

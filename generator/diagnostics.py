@@ -140,6 +140,10 @@ CODES: dict[str, str] = {
     "uncontested-side": "a resolution ruling on a side nobody contests",
     "invalid-resolution": "a side both upheld and withdrawn",
     "missing-signature": "an unsigned record where signatures are required",
+    # Rewriting files (triangle fmt, triangle new, triangle attest)
+    "format-unsafe": "a file fmt cannot put in canonical form without changing its values or comments",
+    "file-changed": "a file changed on disk after it was read, so it was not rewritten",
+    "write-failed": "a file could not be written (the original is left as it was)",
     # Warnings
     "inconsistent-date": "warning: a delivery or payment date contradicts on_time/late",
     "unmeasurable-delay": "warning: late with no deadline or due date to measure it by",

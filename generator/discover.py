@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple, Protocol
 
 from .diagnostics import Diagnostic, Position, error
 from .fields import suggest
@@ -50,6 +51,42 @@ class EngagementFolder:
     id: str
 
 
+EntryKind = Literal["file", "folder", "link", "other"]
+"""What a listed path is: a regular file, a folder, a symbolic link, or anything else."""
+
+
+class _Entry(Protocol):
+    """What the walker reads of a folder entry: :class:`os.DirEntry` or :class:`ListedEntry`."""
+
+    @property
+    def name(self) -> str: ...
+
+    def is_symlink(self) -> bool: ...
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool: ...
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool: ...
+
+
+class ListedEntry(NamedTuple):
+    """A folder entry known from a listing (a git tree) instead of the disk; links are never followed."""
+
+    name: str
+    kind: EntryKind
+
+    def is_symlink(self) -> bool:
+        """Whether it is a symbolic link."""
+        return self.kind == "link"
+
+    def is_dir(self, *, follow_symlinks: bool = True) -> bool:
+        """Whether it is a folder."""
+        return self.kind == "folder"
+
+    def is_file(self, *, follow_symlinks: bool = True) -> bool:
+        """Whether it is a regular file."""
+        return self.kind == "file"
+
+
 @dataclass(frozen=True, slots=True)
 class Discovery:
     """The record files found, in path order, and whatever did not fit.
@@ -78,15 +115,19 @@ class _Walker:
     def problem(self, rel: str, code: str, message: str) -> None:
         self.problems.append(error(rel, Position(1, 1), code, message))
 
-    def entries(self, *parts: str) -> list[os.DirEntry[str]]:
-        """List a folder, reporting (and skipping) links and special files."""
+    def listing(self, *parts: str) -> Sequence[_Entry]:
+        """A folder's entries sorted by name ([] after reporting a folder that cannot be read)."""
         folder = os.path.join(self.root, CONTENT, *parts)
         try:
             with os.scandir(folder) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                return sorted(it, key=lambda e: e.name)
         except OSError as exc:
             self.problem(self.rel(*parts), "file-unreadable", f"cannot read this folder: {exc.strerror}")
             return []
+
+    def entries(self, *parts: str) -> list[_Entry]:
+        """List a folder, reporting (and skipping) links and special files."""
+        entries = self.listing(*parts)
         kept = []
         for entry in entries:
             rel = self.rel(*parts, entry.name)
@@ -103,7 +144,7 @@ class _Walker:
                 kept.append(entry)
         return kept
 
-    def unexpected(self, rel: str, entry: os.DirEntry[str], expected: str, choices: tuple[str, ...] = ()) -> None:
+    def unexpected(self, rel: str, entry: _Entry, expected: str, choices: tuple[str, ...] = ()) -> None:
         if entry.name in ALLOWED_EXTRA and entry.is_file(follow_symlinks=False):
             return
         what = "folder" if entry.is_dir(follow_symlinks=False) else "file"
@@ -193,6 +234,87 @@ def discover(root: Path, defer_folders: bool = False) -> Discovery:
     else:
         walker.walk()
     return Discovery(tuple(sorted(walker.files)), tuple(walker.problems), tuple(walker.folders))
+
+
+class _ListingWalker(_Walker):
+    """The same rules over a listing of paths, such as a git tree, instead of the disk."""
+
+    def __init__(self, folders: dict[tuple[str, ...], dict[str, EntryKind]]) -> None:
+        super().__init__(Path(), defer_folders=False)
+        self.folders_listed = folders
+
+    def listing(self, *parts: str) -> Sequence[_Entry]:
+        found = self.folders_listed.get(parts, {})
+        return [ListedEntry(name, found[name]) for name in sorted(found)]
+
+
+_RECORD_PATH = re.compile(
+    r"content/(?:members/(?P<member>[^/]*)\.yml|resolutions/(?P<resolution>[^/]*)\.yml"
+    r"|engagements/(?P<year>[0-9]{4})/(?P<engagement>[^/]+)/(?P<file>[^/]*)\.yml)"
+)
+
+
+def _classify_regular(paths: Sequence[tuple[str, EntryKind]]) -> list[RecordFile] | None:
+    """The record files of a listing where every path is where a record belongs, else ``None``.
+
+    The common case of a large listing, decided without building folders; anything
+    unusual is left to the walker, whose rules and messages stay the only ones.
+    """
+    files: list[RecordFile] = []
+    match = _RECORD_PATH.fullmatch
+    for path, kind in paths:
+        if not path.startswith("content/"):
+            continue
+        if kind != "file":
+            return None
+        found = match(path)
+        if found is None:
+            if path.rpartition("/")[2] in ALLOWED_EXTRA:
+                continue
+            return None
+        member, resolution, year, engagement, name = found.groups()
+        if member is not None:
+            files.append(RecordFile(path, "member", member))
+        elif resolution is not None:
+            files.append(RecordFile(path, "resolution", resolution))
+        elif name == "engagement":
+            files.append(RecordFile(path, "engagement", engagement, engagement, year))
+        else:
+            files.append(RecordFile(path, "attestation", name, engagement, year))
+    return files or None
+
+
+def discover_listing(paths: Sequence[tuple[str, EntryKind]]) -> Discovery:
+    """Classify the files of a listing (site-relative path and kind) by the rules of :func:`discover`.
+
+    Folders are implied by the paths under them, as in git, which stores no empty folder.
+    """
+    regular = _classify_regular(paths)
+    if regular is not None:
+        return Discovery(tuple(sorted(regular, key=lambda f: f.path)), ())
+    folders: dict[tuple[str, ...], dict[str, EntryKind]] = {}
+    content: EntryKind | None = None
+    for path, kind in paths:
+        parts = path.split("/")
+        if parts[0] != CONTENT:
+            continue
+        if len(parts) == 1:
+            content = kind
+            continue
+        content = "folder"
+        for depth in range(1, len(parts) - 1):
+            folders.setdefault(tuple(parts[1:depth]), {})[parts[depth]] = "folder"
+        folders.setdefault(tuple(parts[1:-1]), {})[parts[-1]] = kind
+    walker = _ListingWalker(folders)
+    if content != "folder":
+        walker.problem(
+            CONTENT,
+            "missing-content",
+            "there is no content/ folder here; run Triangle from the site's folder (or pass -C DIR)",
+        )
+    else:
+        walker.walk()
+    return Discovery(tuple(sorted(walker.files)), tuple(walker.problems))
 
 
 def discover_folder(root: Path, folder: EngagementFolder) -> Discovery:

@@ -132,14 +132,19 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        return error(
-            path,
-            top,
-            "file-too-large",
-            f"this file is larger than {MAX_FILE_BYTES // 1024} KiB; a record is a few lines of text "
-            "(shorten the text fields)",
-        )
+        return too_large(path)
     return data
+
+
+def too_large(path: str) -> Diagnostic:
+    """The error for a file over :data:`MAX_FILE_BYTES`."""
+    return error(
+        path,
+        Position(1, 1),
+        "file-too-large",
+        f"this file is larger than {MAX_FILE_BYTES // 1024} KiB; a record is a few lines of text "
+        "(shorten the text fields)",
+    )
 
 
 def decode(path: str, data: bytes) -> str | Diagnostic:
@@ -204,6 +209,17 @@ def load_file(path: str, fs_path: str | os.PathLike[str]) -> Loaded:
     data = read_file(path, fs_path)
     if isinstance(data, Diagnostic):
         return Loaded(path, None, (data,))
+    return load(path, data)
+
+
+def load_bytes(path: str, data: bytes) -> Loaded:
+    """Parse a record's bytes obtained elsewhere than from a file (a git blob), with the same size limit.
+
+    ``data`` may be cut short after ``MAX_FILE_BYTES + 1`` bytes: that is enough to tell
+    it is too large.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        return Loaded(path, None, (too_large(path),))
     return load(path, data)
 
 

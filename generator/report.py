@@ -67,6 +67,17 @@ def github_line(d: Diagnostic) -> str:
     return f"::{level} {props}::{_escape_data(d.message)}"
 
 
+def annotation(level: str, message: str, path: str | None = None, title: str | None = None) -> str:
+    """A GitHub workflow command (``notice``, ``warning``, ``error``) about a whole file, or none."""
+    props = []
+    if path is not None:
+        props.append(f"file={_escape_property(path)}")
+    if title is not None:
+        props.append(f"title={_escape_property(title)}")
+    joined = " " + ",".join(props) if props else ""
+    return f"::{level}{joined}::{_escape_data(message)}"
+
+
 def as_github(diagnostics: Sequence[Diagnostic]) -> list[str]:
     """Annotations for what GitHub will show, then the rest as plain log lines."""
     lines: list[str] = []
