@@ -51,7 +51,6 @@ from .views import (
     ResolutionView,
     SideView,
     SiteIndex,
-    engagement_view,
     member_page,
     method_document,
     network_view,
@@ -157,6 +156,7 @@ class Renderer:
         self.scores = scores
         self.theme = theme
         self.index = SiteIndex(site, scores)
+        self.index.languages = len(site.config.languages)
         self.languages = site.config.languages
         self.base_url = site.config.base_url if site.config.base_url.endswith("/") else site.config.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -607,7 +607,7 @@ class Fragments:
         """An engagement with both attestations, drawn once and shown on each party's page."""
         entry = self._engagements.get(engagement_id)
         if entry is None:
-            view = engagement_view(self.index, engagement_id)
+            view = self.index.engagement(engagement_id)
             entry = self._engagements[engagement_id] = [self._engagement(view), view.publications]
         entry[1] -= 1
         if entry[1] <= 0:  # every page that shows it has it now
@@ -735,6 +735,7 @@ def _render_members(member_ids: list[str]) -> list[tuple[str, bytes]]:
     pages = [(output.path, output.content) for output in _member_pages(_WORKER, member_ids)]
     for fragments in _WORKER.fragments.values():
         fragments.forget()  # engagements drawn for this chunk are not shown again here
+    _WORKER.index.forget()
     return pages
 
 

@@ -280,6 +280,7 @@ class EvidenceTable:
         slot = self.position[member] * len(FIGURES) + FIGURES.index(figure)
         start, end = int(self.offsets[slot]), int(self.offsets[slot + 1])
         items: list[Evidence] = []
+        states: dict[str, EngagementStatus] = {}  # an attestation gives several rows: derive its status once
         for (number, role, statement), (age, repeat), (recency, status, diversity, trust) in zip(
             self.source[start:end].tolist(),
             self.counts[start:end].tolist(),
@@ -287,7 +288,10 @@ class EvidenceTable:
             strict=True,
         ):
             eid = self.engagement_ids[number]
-            engagement, state = site.engagements[eid], self.statuses[eid]
+            engagement = site.engagements[eid]
+            state = states.get(eid)
+            if state is None:
+                state = states[eid] = self.statuses[eid]
             attestation = engagement.by_supplier if role else engagement.by_client
             attestation_state = state.by_supplier if role else state.by_client
             assert attestation is not None and attestation_state is not None

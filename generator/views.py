@@ -243,6 +243,29 @@ class SiteIndex:
             for slug in sorted(by_region, key=lambda s: (sort_key(region_name(s)), s))
         )
         self.markdown = MarkdownCache()
+        self.languages = 1
+        """How many languages each page is drawn in (the renderer sets it): how often a view is asked for."""
+        self._views: dict[str, tuple[EngagementView, list[int]]] = {}
+
+    def engagement(self, engagement_id: str) -> EngagementView:
+        """An engagement's view, prepared once for all its pages in every language.
+
+        Each language's fragments draw an engagement once and reuse the HTML on both
+        parties' pages, so a view is asked for once per language; it is dropped after
+        the last, so that a large network's views never all sit in memory at once.
+        """
+        entry = self._views.get(engagement_id)
+        if entry is None:
+            view = engagement_view(self, engagement_id)
+            entry = self._views[engagement_id] = (view, [self.languages])
+        entry[1][0] -= 1
+        if entry[1][0] <= 0:
+            del self._views[engagement_id]
+        return entry[0]
+
+    def forget(self) -> None:
+        """Drop the prepared views (a worker process calls this between its tasks)."""
+        self._views.clear()
 
     def party(self, member_id: str) -> Party:
         """How a page names a member: by name with a link, or as a former member."""
