@@ -179,7 +179,7 @@ def parse_blobs(blobs: Sequence[Blob], jobs: int | None = None) -> list[ParsedBl
 
 
 @contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cycle collector while building acyclic records.
 
     Checking a large network creates millions of small objects and no reference
@@ -197,7 +197,7 @@ def _no_gc() -> Iterator[None]:
 def check_site(root: Path, today: dt.date, jobs: int | None = None) -> CheckResult:
     """Run every check on the site in ``root``; raise :class:`UsageError` on a bad site.yml."""
     config = load_config(root)
-    with _no_gc():
+    with no_gc():
         found = discover(root, defer_folders=True)
         if any(d.code == "missing-content" for d in found.diagnostics):
             # Nothing else can be checked, and every reference would look broken.

@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import parse_blobs
+from .check import no_gc, parse_blobs
 from .config import SITE_FILE, parse_config
 from .diagnostics import Diagnostic, TriangleError, UsageError
 from .discover import RecordFile, discover_listing
@@ -99,18 +98,6 @@ class _Stages:
                 self.timer(name, time.perf_counter() - start)
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cycle collector: like the check, this builds millions of acyclic objects."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 ParsedFiles = dict[tuple[str, str], tuple[ParsedRecord, tuple[Diagnostic, ...]]]
 
 
@@ -138,7 +125,7 @@ def read_revisions(
         name: {path[len(prefix) :]: entry for path, entry in tree.items() if path.startswith(prefix)}
         for name, tree in trees.items()
     }
-    with _no_gc():
+    with no_gc():
         with stage("discover"):
             found = {
                 name: discover_listing([(path, entry.kind) for path, entry in files.items()])
