@@ -173,7 +173,8 @@ def engagement_json(site: Site, engagement: Engagement, status: EngagementStatus
         "started": engagement.started.isoformat(),
         "deadline": _date(engagement.deadline),
         "invoice_due": _date(engagement.invoice_due),
-        "summary": engagement.summary,
+        # The summary may be the words of either party: withheld when one was forgotten, as on the pages.
+        "summary": engagement.summary if all(is_published(site, m) for m in engagement.parties) else None,
         "status": status.status,
         "contested": list(status.contested),
         **attestations,

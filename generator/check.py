@@ -25,7 +25,7 @@ from .discover import EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
 from .load import Loaded, load_bytes, load_file
 from .model import Site
-from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION
+from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
 from .validate import ParsedRecord, validate
 
 RECORD_TYPES = {
@@ -33,6 +33,7 @@ RECORD_TYPES = {
     "engagement": ENGAGEMENT,
     "attestation": ATTESTATION,
     "resolution": RESOLUTION,
+    "withdrawal": WITHDRAWAL,
 }
 PARALLEL_THRESHOLD = 2000
 """Below this many tasks (files or engagement folders), worker processes cost more than they save."""

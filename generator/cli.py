@@ -237,6 +237,11 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
         close = difflib.get_close_matches(member, list(site.members), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UsageError(f"there is no member {member!r} (no content/members/{member}.yml){hint}")
+    if member is not None and site.members[member].status == "withdrawn":
+        raise UsageError(
+            f"{member!r} asked to be forgotten (withdrawn): Triangle shows nothing about them, "
+            "and their engagements count only for their counterparts"
+        )
     scores = score_site(site)
     if member is None:
         click.echo(members_export(site, scores).decode("utf-8"), nl=False)

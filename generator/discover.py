@@ -18,9 +18,9 @@ from typing import Literal, NamedTuple, Protocol
 from .diagnostics import Diagnostic, Position, error
 from .fields import suggest
 
-RecordKind = Literal["member", "engagement", "attestation", "resolution"]
+RecordKind = Literal["member", "engagement", "attestation", "resolution", "withdrawal"]
 CONTENT = "content"
-TOP_FOLDERS = ("members", "engagements", "resolutions")
+TOP_FOLDERS = ("members", "engagements", "resolutions", "withdrawals")
 YEAR_RE = re.compile(r"^[0-9]{4}$")
 ALLOWED_EXTRA = frozenset({"README.md", ".gitkeep", ".DS_Store"})
 """Files any folder may hold besides records: explanations for members, git's placeholder
@@ -32,8 +32,9 @@ with a sensible .gitignore, and a member should not see errors for what they can
 class RecordFile:
     """One record file, classified by where it sits.
 
-    ``name`` is the id the file name gives: the member id of a member file or of an
-    attestation's attester, or the engagement id of an engagement or resolution.
+    ``name`` is the id the file name gives: the member id of a member file, of an
+    attestation's attester or of a withdrawal, or the engagement id of an engagement or
+    resolution.
     """
 
     path: str
@@ -164,7 +165,7 @@ class _Walker:
                 self.unexpected(
                     rel,
                     entry,
-                    "content/ holds only the folders members/, engagements/ and resolutions/",
+                    "content/ holds only the folders members/, engagements/, resolutions/ and withdrawals/",
                     TOP_FOLDERS,
                 )
 
@@ -181,6 +182,9 @@ class _Walker:
 
     def walk_resolutions(self) -> None:
         self.yml_files("resolutions", "resolutions/ holds one <engagement-id>.yml file per resolution", "resolution")
+
+    def walk_withdrawals(self) -> None:
+        self.yml_files("withdrawals", "withdrawals/ holds one <member-id>.yml file per withdrawn member", "withdrawal")
 
     def walk_engagements(self) -> None:
         for year in self.entries("engagements"):
@@ -250,6 +254,7 @@ class _ListingWalker(_Walker):
 
 _RECORD_PATH = re.compile(
     r"content/(?:members/(?P<member>[^/]*)\.yml|resolutions/(?P<resolution>[^/]*)\.yml"
+    r"|withdrawals/(?P<withdrawal>[^/]*)\.yml"
     r"|engagements/(?P<year>[0-9]{4})/(?P<engagement>[^/]+)/(?P<file>[^/]*)\.yml)"
 )
 
@@ -272,11 +277,13 @@ def _classify_regular(paths: Sequence[tuple[str, EntryKind]]) -> list[RecordFile
             if path.rpartition("/")[2] in ALLOWED_EXTRA:
                 continue
             return None
-        member, resolution, year, engagement, name = found.groups()
+        member, resolution, withdrawal, year, engagement, name = found.groups()
         if member is not None:
             files.append(RecordFile(path, "member", member))
         elif resolution is not None:
             files.append(RecordFile(path, "resolution", resolution))
+        elif withdrawal is not None:
+            files.append(RecordFile(path, "withdrawal", withdrawal))
         elif name == "engagement":
             files.append(RecordFile(path, "engagement", engagement, engagement, year))
         else:

@@ -128,7 +128,7 @@ def engagement_entry(
     )
     if not published[engagement.supplier]:
         summary = summary[:1].upper() + summary[1:]  # the sentence starts with "former member"
-    if engagement.summary:
+    if engagement.summary and all(published.values()):  # possibly a forgotten member's words
         summary += " " + plain_text(engagement.summary)
     day = confirmed_on(engagement)
     return Entry(

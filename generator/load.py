@@ -45,10 +45,12 @@ MAX_DEPTH = 4
 # isolates of "trojan source" attacks, zero-width characters, the BOM, line and
 # paragraph separators and the invisible tag characters: none belongs in a record,
 # and each can make a name or a comment display differently from what it contains.
+# The noncharacters U+FDD0-U+FDEF, U+FFFE and U+FFFF are no text either (libyaml
+# refuses the last two with an unpositioned message of its own).
 FORBIDDEN_CHARACTERS = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u0600-\u0605\u06dd\u070f"
-    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    "\U000e0000-\U000e007f]"
+    "\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufdd0-\ufdef\ufeff\ufff9-\ufffb"
+    "\ufffe\uffff\U000e0000-\U000e007f]"
 )
 
 
@@ -156,7 +158,9 @@ def decode(path: str, data: bytes) -> str | Diagnostic:
             "file-encoding",
             "this file starts with a byte order mark (BOM); save it as UTF-8 without BOM",
         )
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return error(path, Position(1, 1), "file-encoding", "this file is encoded in UTF-32; save it as UTF-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data):
         return error(path, Position(1, 1), "file-encoding", "this file is encoded in UTF-16; save it as UTF-8")
     try:
         return data.decode("utf-8")
@@ -170,6 +174,15 @@ def decode(path: str, data: bytes) -> str | Diagnostic:
             "file-encoding",
             f"byte 0x{data[exc.start]:02X} is not valid UTF-8; save the file as UTF-8",
         )
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte order mark: a record starts with ASCII keys, so every other byte is NUL."""
+    sample = data[:32]
+    even, odd = sample[0::2], sample[1::2]
+    if len(sample) < 4:
+        return False
+    return (even.count(0) == 0 and odd.count(0) == len(odd)) or (odd.count(0) == 0 and even.count(0) == len(even))
 
 
 def find_forbidden(text: str) -> re.Match[str] | None:
@@ -259,6 +272,9 @@ class _Composer:
             self.problems.append(self._depth_error(exc.position))
         except yaml.MarkedYAMLError as exc:
             self.problems.append(self._syntax_error(exc))
+        except yaml.reader.ReaderError as exc:
+            # A character libyaml will not read; FORBIDDEN_CHARACTERS should have caught it first.
+            self.problems.append(self._reader_error(exc))
         except yaml.YAMLError as exc:  # pragma: no cover - libyaml always gives marks
             self.problems.append(error(self.path, Position(), "yaml-syntax", f"this is not valid YAML: {exc}"))
         finally:
@@ -287,6 +303,13 @@ class _Composer:
                 depth -= 1
         return self._depth_error(fallback)
 
+    def _reader_error(self, exc: yaml.reader.ReaderError) -> Diagnostic:
+        offset = min(max(exc.position, 0), len(self.text))
+        line = self.text.count("\n", 0, offset) + 1
+        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        return _forbidden(self.path, Position(line, column), char)
+
     def _depth_error(self, position: Position) -> Diagnostic:
         return error(
             self.path,
@@ -305,10 +328,14 @@ class _Composer:
             # An unclosed quote or bracket: point where it opens, not at the end of the file.
             mark = exc.context_mark
         position = Position(mark.line + 1, mark.column + 1) if mark is not None else Position()
+        lines = re.split(r"\r\n|\r|\n", self.text)  # libyaml's line breaks (the others are forbidden)
+        if position.line > len(lines):
+            # libyaml marks the end of a file without a final line break on a line that
+            # does not exist; editors and CI annotations need a line of the file.
+            position = Position(len(lines), len(lines[-1]) + 1)
         context = f" ({exc.context})" if exc.context else ""
         if "end of stream" in problem and "quoted scalar" in context:
             problem, context = "the quote opened here is never closed", ""
-        lines = self.text.splitlines()
         line = lines[position.line - 1] if 0 < position.line <= len(lines) else ""
         hint = ""
         if "\t" in line[: position.column]:

@@ -146,6 +146,21 @@ class Resolution:
 
 
 @dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A coordinator's record that a member asked to be forgotten (``content/withdrawals/<id>.yml``).
+
+    Nothing of it is published: not the coordinator, not the date, never the reason.
+    """
+
+    member: str
+    source: Source
+    by: str
+    date: dt.date
+    reason: str | None = None
+    signature: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringConfig:
     """Every number the score uses; defaults live in the site.yml schema."""
 
@@ -197,6 +212,9 @@ class Site:
     """Engagement ids of each member, oldest first (every member has an entry)."""
     engagements_by_pair: Mapping[tuple[str, str], tuple[str, ...]]
     """Engagement ids between two members, keyed by the sorted pair, oldest first."""
+    withdrawals: Mapping[str, Withdrawal] = field(default_factory=lambda: frozen_map({}))
+    """Coordinators' withdrawal records, by member id; each such member is also in
+    :attr:`members` with ``status == "withdrawn"`` (a placeholder when their file was erased)."""
 
     def engagements_of(self, member: str) -> tuple[Engagement, ...]:
         """A member's engagements, oldest first."""

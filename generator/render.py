@@ -96,10 +96,30 @@ class Theme:
         return dict(sorted(found.items()))
 
 
+def _refuse_links(root: Path, folder: Path) -> None:
+    """Refuse a site theme holding links or special files.
+
+    A theme is published: a link such as ``static -> /etc`` would copy files from the
+    machine that builds the site (a CI runner) onto the public web.
+    """
+    for current, folders, files in os.walk(folder):
+        for entry in sorted([*folders, *files]):
+            path = Path(current, entry)
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                what = "a symbolic link" if path.is_symlink() else "not a regular file"
+                raise ThemeError(
+                    f"{path.relative_to(root).as_posix()} is {what}: a theme holds only regular files and folders "
+                    "(a link could publish files from the machine that builds the site); replace it with a copy"
+                )
+
+
 def load_theme(root: Path, name: str) -> Theme:
     """The site's theme folder (if any) in front of the default theme."""
     own = root / "themes" / name
-    if own.is_dir() and not own.is_symlink():
+    if own.is_symlink():
+        raise ThemeError(f"themes/{name} is a symbolic link: a theme must be a real folder inside themes/")
+    if own.is_dir():
+        _refuse_links(root, own)
         return Theme(name, (own, DEFAULT_THEME))
     if name != "default":
         raise UsageError(f"theme {name!r} does not exist: there is no themes/{name}/ folder (site.yml 'theme')")

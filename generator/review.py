@@ -20,7 +20,7 @@ from typing import Final, Literal
 from .diagnostics import Diagnostic, Severity
 from .discover import CONTENT, RecordFile, RecordKind
 from .gitread import Commit
-from .model import Attestation, Engagement, Member, Resolution, Role
+from .model import Attestation, Engagement, Member, Resolution, Role, Withdrawal
 from .revisions import Change, Revision, Revisions
 from .score import SIDES, Scores
 from .status import NEGATIVE_DELIVERY, NEGATIVE_PAYMENT, NEGATIVE_RATING, engagement_status
@@ -40,6 +40,7 @@ FLAGS: Final[dict[str, str]] = {
     "reciprocal-burst": "two members attest each other on several engagements at once",
     "new-cluster": "recently joined members whose engagements are only with each other",
     "member-removed": "a member who has engagements is deleted",
+    "withdrawn-readded": "a member who asked to be forgotten is added again, or their withdrawal is undone",
 }
 """Every red flag code and what it means; codes are stable, like diagnostic codes."""
 
@@ -189,6 +190,12 @@ class _View:
         self.engagements: Mapping[str, Engagement] = site.engagements if site is not None else {}
         self.resolutions: Mapping[str, Resolution] = site.resolutions if site is not None else {}
         self.by_member: Mapping[str, tuple[str, ...]] = site.engagements_by_member if site is not None else {}
+        self.withdrawals: Mapping[str, Withdrawal] = site.withdrawals if site is not None else {}
+
+    def withdrawn(self, member: str) -> bool:
+        """Whether a member asked to be forgotten (``status: withdrawn`` or a withdrawal record)."""
+        found = self.members.get(member)
+        return member in self.withdrawals or (found is not None and found.status == "withdrawn")
 
     def status(self, eid: str) -> str | None:
         site = self.revision.site
@@ -386,7 +393,7 @@ def _records(
             continue
         view = base if what == "removed" else head
         records.append(_describe(file, what, view, base))  # type: ignore[arg-type]
-    order = {"member": 0, "engagement": 1, "attestation": 2, "resolution": 3}
+    order = {"member": 0, "engagement": 1, "attestation": 2, "resolution": 3, "withdrawal": 4}
     records.sort(key=lambda r: (order[r.kind], r.id, r.path))
     return tuple(records), tuple(other)
 
@@ -396,6 +403,10 @@ def _describe(file: RecordFile, what: FileChange, view: _View, base: _View) -> R
     if file.kind == "member":
         member = view.members.get(file.name) or base.members.get(file.name)
         return RecordChange(what, "member", file.name, file.path, member.name if member else "", ())
+    if file.kind == "withdrawal":
+        withdrawal = view.withdrawals.get(file.name)
+        by = (("coordinator", withdrawal.by),) if withdrawal is not None else ()
+        return RecordChange(what, "withdrawal", file.name, file.path, "", (("member", file.name), *by))
     if file.kind == "resolution":
         resolution = view.resolutions.get(file.name)
         engagement = view.engagements.get(file.name) or base.engagements.get(file.name)
@@ -541,6 +552,7 @@ def _flags(
         *_reciprocal_burst(head, added_attestations),
         *_new_cluster(base, head, change.today, site_changes, added_attestations),
         *_member_removed(base, head, site_changes),
+        *_withdrawn_readded(base, head, site_changes),
     )
 
 
@@ -734,4 +746,34 @@ def _member_removed(base: _View, head: _View, site_changes: Mapping[str, FileCha
                     (path,),
                 )
             )
+    return flags
+
+
+def _withdrawn_readded(base: _View, head: _View, site_changes: Mapping[str, FileChange]) -> list[RedFlag]:
+    """A withdrawn id coming back: a member file added (or un-withdrawn) for it, or its withdrawal deleted."""
+    flags = []
+    for path, what in sorted(site_changes.items()):
+        file = head.revision.records.get(path) or base.revision.records.get(path)
+        if file is None or file.kind not in ("member", "withdrawal"):
+            continue
+        mid = file.name
+        if not (base.withdrawn(mid) or (file.kind == "member" and mid in head.withdrawals)):
+            continue
+        if file.kind == "member" and what == "added":
+            reason = (
+                f"{mid} asked to be forgotten, and this change adds a member file with that id again: "
+                "never reuse a withdrawn id; if the same person rejoins, they confirm it themselves "
+                "and the withdrawal is removed in a change of its own"
+            )
+        elif file.kind == "member" and what == "modified" and not head.withdrawn(mid):
+            reason = (
+                f"{mid} asked to be forgotten, and this change sets their status back: their profile would reappear"
+            )
+        elif file.kind == "withdrawal" and what == "removed" and not head.withdrawn(mid):
+            reason = (
+                f"this change deletes the withdrawal of {mid}, who asked to be forgotten: their profile would reappear"
+            )
+        else:
+            continue
+        flags.append(RedFlag("withdrawn-readded", reason, (path,)))
     return flags

@@ -166,6 +166,23 @@ RESOLUTION = RecordType(
     doc="A coordinator's mediation of a dispute: content/resolutions/<engagement-id>.yml",
 )
 
+WITHDRAWAL = RecordType(
+    "a withdrawal",
+    (
+        Field("by", member_id, "the coordinator who recorded the member's request", required=True),
+        Field("date", Date(), "the day the member asked to be forgotten", required=True),
+        Field(
+            "reason",
+            Text(MAX_NOTE, multiline=True),
+            "for the coordinators only: never published on the site, but readable by anyone who can "
+            "read the repository, so keep it short and impersonal",
+        ),
+        Field("signature", Signature(), "SSH signature of this record by one of the coordinator's keys"),
+    ),
+    doc="A coordinator's record that a member asked to be forgotten (same effect as `status: withdrawn`): "
+    "content/withdrawals/<member-id>.yml",
+)
+
 SCORING = RecordType(
     "the scoring settings",
     (
@@ -287,6 +304,7 @@ RECORDS: Final = {
     "engagement": ENGAGEMENT,
     "attestation": ATTESTATION,
     "resolution": RESOLUTION,
+    "withdrawal": WITHDRAWAL,
     "site": SITE,
 }
 """Every record kind, by the name its JSON Schema file carries."""

@@ -7,9 +7,12 @@ browser, so the site stays a plain folder of files that any host can serve.
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
 import shutil
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Final
 
@@ -18,6 +21,9 @@ from .diagnostics import TriangleError
 SEARCH_SOURCE: Final = ".search"
 """The folder of the staged site where rendering leaves one small document per member page
 and language, at the member page's own path, for the indexer; it is removed before publishing."""
+
+SPARE_BYTES: Final = 1 << 20
+"""Room that must be left after indexing: five times the largest file Pagefind 1.5 writes."""
 
 
 def pagefind_executable() -> str:
@@ -48,8 +54,45 @@ def index_site(folder: Path) -> None:
         raise TriangleError(f"the search indexer could not run: {exc}") from None
     if proc.returncode != 0:
         raise TriangleError(f"the search indexer failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
+    _check_complete(folder / "pagefind")  # before deleting the documents frees any room
     shutil.rmtree(source)
     _stabilise_entry(folder / "pagefind" / "pagefind-entry.json")
+
+
+def _check_complete(index: Path) -> None:
+    """Refuse an index that Pagefind may not have written completely.
+
+    Pagefind (1.5) ignores its own write errors: on a full disk it exits 0 and leaves
+    empty or truncated files, and publishing them would break search without a word.
+    A write fails only when less room is left than the bytes it writes, and the room
+    only shrinks while Pagefind runs, so ample room left afterwards (more than twice
+    the largest file, and 1 MiB) proves that no write ran out of space. Empty files
+    and index files whose gzip checksum fails catch other silent failures (a quota).
+    """
+    largest = 0
+    for path in sorted(index.rglob("*")):
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        largest = max(largest, size)
+        whole = size > 0
+        if whole and path.suffix in (".pf_index", ".pf_meta"):
+            try:
+                gzip.decompress(path.read_bytes())
+            except (OSError, EOFError, zlib.error):
+                whole = False
+        if not whole:
+            raise TriangleError(
+                f"the search indexer left an incomplete file {str(path)!r}, most likely because the disk is full; "
+                "nothing was published"
+            )
+    stats = os.statvfs(index)
+    room = (stats.f_bfree if os.geteuid() == 0 else stats.f_bavail) * stats.f_frsize  # root may use reserved blocks
+    if room < max(SPARE_BYTES, 2 * largest):
+        raise TriangleError(
+            f"the disk is full or nearly ({room // 1024:,} KiB left after writing the search index, which Pagefind "
+            "does not check): the index may be incomplete, so nothing was published; free some space"
+        )
 
 
 def _stabilise_entry(entry: Path) -> None:
@@ -60,7 +103,13 @@ def _stabilise_entry(entry: Path) -> None:
     """
     if not entry.is_file():
         return
-    document = json.loads(entry.read_text(encoding="utf-8"))
+    try:
+        document = json.loads(entry.read_text(encoding="utf-8"))
+    except ValueError:  # cut short by a full disk, which Pagefind does not report
+        raise TriangleError(
+            f"the search indexer left an incomplete file {str(entry)!r}, most likely because the disk is full; "
+            "nothing was published"
+        ) from None
     if isinstance(document.get("languages"), dict):
         document["languages"] = dict(sorted(document["languages"].items()))
     entry.write_text(json.dumps(document, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

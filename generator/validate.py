@@ -31,6 +31,7 @@ from .model import (
     Site,
     SiteConfig,
     Source,
+    Withdrawal,
     frozen_map,
 )
 from .schema import ATTESTATION
@@ -78,6 +79,8 @@ class _Validator:
         self.today = today
         self.problems: list[Diagnostic] = []
         self.member_ids: frozenset[str] = frozenset()
+        self.withdrawn: dict[str, Source] = {}
+        """Every member a withdrawal file names, valid or not: an invalid withdrawal still hides them."""
         self.invalid_attestations: set[tuple[str, str]] = set()
         """(engagement, attester) of attestation files that exist but did not validate:
         rules about the other party's statement skip them instead of calling them absent."""
@@ -160,9 +163,10 @@ class _Validator:
 
     # -- members ---------------------------------------------------------------------
 
-    def members(self, parsed: list[ParsedRecord]) -> dict[str, Member]:
+    def members(self, parsed: list[ParsedRecord], erased: frozenset[str] = frozenset()) -> dict[str, Member]:
+        """Members with a record; ``erased`` ids (withdrawn, record deleted) are valid references too."""
         named = [p for p in parsed if self.check_id(p.file, p.file.name, "member id", "file")]
-        self.member_ids = frozenset(p.file.name for p in named)
+        self.member_ids = frozenset(p.file.name for p in named) | erased
         members: dict[str, Member] = {}
         for item in named:
             if item.record is None:
@@ -187,6 +191,61 @@ class _Validator:
         if len(self.problems) > before or not record.complete:
             return None
         return Member(id=mid, source=source, **values)
+
+    # -- withdrawals -----------------------------------------------------------------
+
+    def withdrawals(self, parsed: list[ParsedRecord], engaged: frozenset[str]) -> dict[str, Withdrawal]:
+        """A coordinator's withdrawal of a member who has a record, or whose erased record engagements still name.
+
+        Run after :meth:`members`: a withdrawn member whose file was erased (see
+        docs/privacy.md) stays a valid reference for their counterparts' engagements.
+        """
+        withdrawals: dict[str, Withdrawal] = {}
+        known = self.member_ids
+        named: dict[str, Source] = {}
+        for item in parsed:
+            file = item.file
+            if not self.check_id(file, file.name, "member id", "file after the member who withdraws"):
+                continue
+            if file.name not in known and file.name not in engaged:
+                self.problems.append(
+                    error(
+                        file.path,
+                        Position(1, 1),
+                        "unknown-member",
+                        f"there is no member {file.name!r} to withdraw: no content/members/{file.name}.yml and "
+                        f"no engagement names them; name the file after the member's id{_close(file.name, known)}",
+                    )
+                )
+                continue
+            named[file.name] = Source(file.path)
+            if item.record is None:
+                continue
+            withdrawal = self.withdrawal(file, item.record)
+            if withdrawal is not None:
+                withdrawals[withdrawal.member] = withdrawal
+        self.member_ids = known | set(named)
+        self.withdrawn = named
+        return withdrawals
+
+    def withdrawal(self, file: RecordFile, record: Converted) -> Withdrawal | None:
+        source = Source(file.path, record.positions)
+        values: dict[str, Any] = record.values
+        before = len(self.problems)
+        by = values.get("by")
+        if by is not None and self.member_ref(source, "by", by, "coordinator") and by not in self.config.coordinators:
+            self.err(
+                source,
+                "by",
+                "not-coordinator",
+                f"{by!r} is not a coordinator; only the members listed under 'coordinators' in site.yml "
+                "can record a withdrawal (a member can also set 'status: withdrawn' in their own record)",
+            )
+        self.not_future(source, "date", values.get("date"), "the withdrawal date")
+        self.signed(source, values)
+        if len(self.problems) > before or not record.complete:
+            return None
+        return Withdrawal(member=file.name, source=source, **values)
 
     # -- engagements -----------------------------------------------------------------
 
@@ -543,16 +602,54 @@ class _Validator:
 
     # -- site ------------------------------------------------------------------------
 
-    def coordinators(self) -> None:
+    def coordinators(self, members: Mapping[str, Member]) -> None:
         source = self.config.source
         for index, coordinator in enumerate(self.config.coordinators):
-            self.member_ref(source, f"coordinators[{index}]", coordinator, "coordinator")
+            key = f"coordinators[{index}]"
+            if self.member_ref(source, key, coordinator, "coordinator") and (
+                coordinator in members and members[coordinator].status == "withdrawn"
+            ):
+                # Trust flows from the coordinators: one who asked to be forgotten cannot vouch for anyone.
+                self.err(
+                    source,
+                    key,
+                    "withdrawn-coordinator",
+                    f"coordinator {coordinator!r} has withdrawn from the network; remove them from "
+                    "'coordinators' in site.yml (another coordinator takes their place)",
+                )
 
 
 def _role_sides(role: str) -> str:
     if role == "client":
         return "delivery, quality and relationship"
     return "payment and relationship"
+
+
+def _withdraw(members: Mapping[str, Member], withdrawn: Mapping[str, Source]) -> dict[str, Member]:
+    """Members with every withdrawal applied: the same effect as ``status: withdrawn``.
+
+    A member whose record was erased from the repository keeps a nameless placeholder,
+    so that their counterparts' engagements still have two parties; nothing of it is
+    ever published (every stage leaves withdrawn members out).
+    """
+    result = dict(members)
+    for mid, source in withdrawn.items():
+        found = result.get(mid)
+        if found is not None:
+            result[mid] = replace(found, status="withdrawn")
+        else:
+            result[mid] = Member(
+                id=mid,
+                source=source,
+                name="",
+                kind="person",
+                headline="",
+                region="",
+                skills=(),
+                joined=dt.date.min,
+                status="withdrawn",
+            )
+    return result
 
 
 def _with_attestations(
@@ -567,13 +664,25 @@ def validate(config: SiteConfig, records: Iterable[ParsedRecord], today: dt.date
     for record in sorted(records, key=lambda r: r.file.path):
         kinds[record.file.kind].append(record)
     validator = _Validator(config, today)
-    members = validator.members(kinds["member"])
-    validator.coordinators()
+    engaged = frozenset(
+        party
+        for r in kinds["engagement"]
+        if r.record is not None
+        for party in (r.record.values.get("client"), r.record.values.get("supplier"))
+        if isinstance(party, str)
+    )
+    erased = frozenset(r.file.name for r in kinds["withdrawal"] if r.file.name in engaged) - {
+        r.file.name for r in kinds["member"]
+    }
+    members = validator.members(kinds["member"], erased)
+    withdrawals = validator.withdrawals(kinds["withdrawal"], engaged)
+    members = _withdraw(members, validator.withdrawn)
+    validator.coordinators(members)
     engagements = validator.engagements(kinds["engagement"])
     folders = {r.file.engagement for r in kinds["engagement"] if r.file.engagement}
     engagements = validator.attestations(kinds["attestation"], engagements, folders)
     resolutions = validator.resolutions(kinds["resolution"], engagements, folders)
-    site = build_site(config, today, members, engagements, resolutions)
+    site = build_site(config, today, members, engagements, resolutions, withdrawals)
     return Validation(site, tuple(sorted(validator.problems, key=Diagnostic.sort_key)))
 
 
@@ -583,6 +692,7 @@ def build_site(
     members: Mapping[str, Member],
     engagements: Mapping[str, Engagement],
     resolutions: Mapping[str, Resolution],
+    withdrawals: Mapping[str, Withdrawal] | None = None,
 ) -> Site:
     """Assemble the model with its indexes, in an order that never depends on file order."""
     ordered = sorted(engagements.values(), key=lambda e: (e.started, e.id))
@@ -601,4 +711,5 @@ def build_site(
         resolutions=frozen_map({k: resolutions[k] for k in sorted(resolutions)}),
         engagements_by_member=frozen_map({k: tuple(v) for k, v in sorted(by_member.items())}),
         engagements_by_pair=frozen_map({k: tuple(v) for k, v in sorted(by_pair.items())}),
+        withdrawals=frozen_map(dict(sorted((withdrawals or {}).items()))),
     )

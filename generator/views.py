@@ -668,6 +668,8 @@ def network_stats(site: Site, scores: Scores) -> NetworkStats:
             counts[3] += 1
             counts[4] += engagement.by_supplier.payment == "on_time"
         one, other = site.members[engagement.client].region, site.members[engagement.supplier].region
+        if not (one and other):
+            continue  # a withdrawn member whose record was erased: their region is not known
         if one == other:
             within[one] += 1
             total_within += 1

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import textwrap
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+# When a test fails, Hypothesis's pytest plugin imports its patch writer, which imports
+# libcst, which warns about a deprecated mypy_extensions name; under the suite's
+# filterwarnings = error that warning turns the report of the failure into an INTERNALERROR
+# that hides the falsifying example. Importing it once here, quietly, keeps reports readable.
+with warnings.catch_warnings(), contextlib.suppress(ImportError):
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import hypothesis.extra._patching  # noqa: F401
 
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-27"

@@ -39,6 +39,7 @@ EXPECTED_FILES = [
     "schemas/member.schema.json",
     "schemas/resolution.schema.json",
     "schemas/site.schema.json",
+    "schemas/withdrawal.schema.json",
     "site.yml",
 ]
 

@@ -576,3 +576,70 @@ def test_markdown_escapes_what_members_wrote() -> None:
     assert md_code("a`b") == "``a`b``"
     assert md_code("`x") == "`` `x ``"
     assert md_code("a|b") == "`a\\|b`"
+
+
+# ------------------------------------------------------------------------ withdrawn ids
+
+WITHDRAWAL = """
+    by: claire-dubois
+    date: 2026-10-01
+"""
+HUGO_FILE = "content/members/hugo-fontaine.yml"
+HUGO_WITHDRAWAL = "content/withdrawals/hugo-fontaine.yml"
+
+
+def test_a_withdrawal_record_is_listed_and_raises_no_flag(repo: Path) -> None:
+    branch(repo, "forget", ({HUGO_WITHDRAWAL: WITHDRAWAL}, CLAIRE))
+    code, document = review_json(repo, "forget")
+    assert (code, document["verdict"], flags(document)) == (0, "ready", [])
+    assert [(r["change"], r["kind"], r["id"]) for r in document["records"]] == [
+        ("added", "withdrawal", "hugo-fontaine")
+    ]
+
+
+def test_erasing_a_withdrawn_members_file_keeps_their_engagements_valid(repo: Path) -> None:
+    branch(repo, "forget", ({HUGO_WITHDRAWAL: WITHDRAWAL}, CLAIRE), ({HUGO_FILE: None}, CLAIRE))
+    code, document = review_json(repo, "forget")
+    assert (code, document["verdict"], flags(document), document["errors"]) == (0, "ready", [], [])
+
+
+def test_re_adding_a_member_whose_id_has_a_withdrawal_record_is_flagged(repo: Path) -> None:
+    commit(repo, {HUGO_WITHDRAWAL: WITHDRAWAL}, CLAIRE)
+    commit(repo, {HUGO_FILE: None}, CLAIRE)
+    branch(repo, "back", ({HUGO_FILE: MEMBER.format(name="Hugo Fontaine", joined="2026-11-01")}, STRANGER))
+    code, document = review_json(repo, "back")
+    assert (code, document["verdict"], flags(document)) == (1, "needs attention", ["withdrawn-readded"])
+    assert document["flags"][0]["paths"] == [HUGO_FILE]
+    assert document["flags"][0]["reason"] == (
+        "hugo-fontaine asked to be forgotten, and this change adds a member file with that id again: never reuse "
+        "a withdrawn id; if the same person rejoins, they confirm it themselves and the withdrawal is removed in "
+        "a change of its own"
+    )
+
+
+def test_setting_a_withdrawn_members_status_back_is_flagged(repo: Path) -> None:
+    ines = MEMBER.format(name="Inès Moreau", joined="2024-09-02")
+    commit(repo, {"content/members/ines-moreau.yml": ines + "    status: withdrawn\n"}, INES)
+    branch(repo, "back", ({"content/members/ines-moreau.yml": ines}, STRANGER))
+    code, document = review_json(repo, "back")
+    assert (code, flags(document)) == (1, ["withdrawn-readded"])
+    assert document["flags"][0]["reason"] == (
+        "ines-moreau asked to be forgotten, and this change sets their status back: their profile would reappear"
+    )
+
+
+def test_deleting_a_withdrawal_is_flagged(repo: Path) -> None:
+    commit(repo, {HUGO_WITHDRAWAL: WITHDRAWAL}, CLAIRE)
+    branch(repo, "undo", ({HUGO_WITHDRAWAL: None}, STRANGER))
+    code, document = review_json(repo, "undo")
+    assert (code, flags(document)) == (1, ["withdrawn-readded"])
+    assert document["flags"][0]["reason"] == (
+        "this change deletes the withdrawal of hugo-fontaine, who asked to be forgotten: their profile would reappear"
+    )
+
+
+def test_re_adding_an_id_that_was_withdrawn_by_status_is_flagged(repo: Path) -> None:
+    hugo = MEMBER.format(name="Hugo Fontaine", joined="2024-02-01")
+    commit(repo, {HUGO_FILE: hugo + "    status: withdrawn\n"}, CLAIRE)
+    branch(repo, "back", ({HUGO_FILE: None}, STRANGER), ({HUGO_FILE: hugo}, STRANGER))
+    assert flags(review_json(repo, "back")[1]) == ["withdrawn-readded"]
