@@ -96,6 +96,17 @@ class Theme:
         return dict(sorted(found.items()))
 
 
+def theme_error(exc: jinja2.TemplateError, template: str, where: str) -> ThemeError:
+    """A template failure as one line a theme author can act on."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        problem = f"it uses the template {exc.name!r}, which was not found in the theme's templates/ folders"
+    elif isinstance(exc, jinja2.TemplateSyntaxError):
+        problem = f"{exc.filename}:{exc.lineno}: {exc}"
+    else:
+        problem = str(exc)
+    return ThemeError(f"the theme's template {template} failed on {where}: {problem}")
+
+
 def _refuse_links(root: Path, folder: Path) -> None:
     """Refuse a site theme holding links or special files.
 
@@ -188,8 +199,11 @@ class Renderer:
         self.fragments: dict[str, Fragments] = {}
         for language, env in self.envs.items():
             # The theme's words, evaluated once per language: every template and fragment reads them.
-            env.globals["w"] = env.get_template("_words.html").module
-            env.globals["icons"] = env.get_template("_icons.html").module
+            try:
+                env.globals["w"] = env.get_template("_words.html").module
+                env.globals["icons"] = env.get_template("_icons.html").module
+            except jinja2.TemplateError as exc:
+                raise theme_error(exc, "_words.html and _icons.html", language) from exc
             env.globals["frag"] = self.fragments[language] = Fragments(env, self.index, language)
         self.sitemap: set[str] = set()
         self._chrome: dict[tuple[Any, ...], Markup] = {}
@@ -301,8 +315,7 @@ class Renderer:
                 **context,
             )
         except jinja2.TemplateError as exc:
-            where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-            raise ThemeError(f"the theme's template {template!r} failed on {out}: {where}{exc}") from exc
+            raise theme_error(exc, repr(template), out) from exc
         return Output(out, html.encode("utf-8"))
 
     def search_document(self, page: MemberPage, language: str) -> Output:

@@ -14,6 +14,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -74,14 +75,51 @@ def is_ours(folder: Path) -> bool:
     return (folder / MARKER).is_file() and not (folder / MARKER).is_symlink()
 
 
+def _new_folder(parent: Path, prefix: str) -> Path:
+    """Create a folder with a fresh random name, with the permissions of any folder the user creates.
+
+    Not :func:`tempfile.mkdtemp`: its folders are private (0700), and the staging folder
+    becomes the published site, which a web server running as another user must read.
+    """
+    for _ in range(100):
+        candidate = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            candidate.mkdir()  # 0777 minus the umask, like mkdir(1)
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(parent / prefix))
+
+
+def _remove(folder: Path) -> None:
+    """Delete one of our folders, its marker last, so that a build killed meanwhile leaves it recognisable.
+
+    Killed at any point, the folder either still carries the marker or is empty, and
+    :func:`clean_leftovers` removes both; ``shutil.rmtree`` alone deletes in listing
+    order and could leave half a folder without its marker, which nothing would ever
+    dare delete. Errors are left for a later build to retry: the marker is then still there.
+    """
+    with contextlib.suppress(OSError):
+        for child in list(folder.iterdir()):
+            if child.name == MARKER:
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        (folder / MARKER).unlink(missing_ok=True)
+        folder.rmdir()
+
+
 @contextlib.contextmanager
 def build_lock(output: Path) -> Iterator[None]:
     """Hold an exclusive lock beside the output so two builds never interleave."""
     lock_path = output.parent / f".{output.name}.lock"
     try:
+        output.parent.mkdir(parents=True, exist_ok=True)  # "-o public/site" with no public/ yet
         handle = lock_path.open("a")
     except OSError as exc:
-        raise OutputError(f"cannot create the lock file {str(lock_path)!r}: {exc.strerror}") from None
+        raise OutputError(f"cannot open the lock file {str(lock_path)!r}: {exc.strerror}") from None
     with handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -103,6 +141,12 @@ def check_output(output: Path) -> None:
             f"{str(output)!r} already exists and was not built by Triangle (it has no {MARKER} file); "
             "Triangle never deletes a folder it did not create: move it away or choose another 'output' in site.yml"
         )
+    if output.is_dir() and os.path.ismount(output):
+        # Known before rendering rather than after: a mount point can be neither renamed nor swapped.
+        raise OutputError(
+            f"{str(output)!r} is a mount point, which Triangle cannot swap atomically; "
+            "build into a folder inside it or beside it instead (for example with --output)"
+        )
 
 
 class Staging:
@@ -112,10 +156,14 @@ class Staging:
         self.output = output
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
-            self.path = Path(tempfile.mkdtemp(prefix=f".{output.name}.new-", dir=output.parent))
+            self.path = _new_folder(output.parent, f".{output.name}.new-")
         except OSError as exc:
             raise OutputError(f"cannot create a folder beside {str(output)!r}: {exc.strerror}") from None
-        (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        try:
+            (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        except OSError as exc:  # a full disk can strike this first file too
+            _remove(self.path)
+            raise OutputError(f"cannot write the site into {str(self.path)!r}: {exc.strerror}") from None
         self.created: set[str] = {"."}
         self.count = 0
 
@@ -132,12 +180,17 @@ class Staging:
         self.count += 1
 
     def write_all(self, items: Iterable[Output]) -> None:
-        """Write every file, turning a full disk or a permission problem into a clear error."""
-        try:
-            for item in items:
+        """Write every file, turning a full disk or a permission problem into a clear error.
+
+        Only the writing is guarded: an error raised while *producing* the items (the
+        renderer) is not the disk's fault, even when it is an ``OSError`` such as
+        Jinja's ``TemplateNotFound``, and must keep its own message.
+        """
+        for item in items:
+            try:
                 self.write(item)
-        except OSError as exc:
-            raise OutputError(f"cannot write the site into {str(self.path)!r}: {exc.strerror}") from None
+            except OSError as exc:
+                raise OutputError(f"cannot write the site into {str(self.path)!r}: {exc.strerror}") from None
 
     def publish(self) -> None:
         """Swap the new site in with one atomic exchange, then delete the old one.
@@ -152,7 +205,7 @@ class Staging:
             self.path.rename(output)
             return
         if _exchange(self.path, output):
-            shutil.rmtree(self.path, ignore_errors=True)  # now holds the old site
+            _remove(self.path)  # now holds the old site
             return
         old = Path(tempfile.mkdtemp(prefix=f".{output.name}.old-", dir=output.parent))
         old.rmdir()
@@ -162,11 +215,11 @@ class Staging:
         except OSError:
             old.rename(output)
             raise
-        shutil.rmtree(old, ignore_errors=True)
+        _remove(old)
 
     def discard(self) -> None:
         """Remove the unfinished new site (it is ours: we just created it)."""
-        shutil.rmtree(self.path, ignore_errors=True)
+        _remove(self.path)
 
 
 def clean_leftovers(output: Path) -> None:
@@ -175,8 +228,15 @@ def clean_leftovers(output: Path) -> None:
         return
     for prefix in (f".{output.name}.new-", f".{output.name}.old-"):
         for leftover in output.parent.glob(prefix + "*"):
-            if leftover.is_dir() and not leftover.is_symlink() and is_ours(leftover):
-                shutil.rmtree(leftover, ignore_errors=True)
+            if not leftover.is_dir() or leftover.is_symlink():
+                continue
+            if is_ours(leftover):
+                _remove(leftover)
+            else:
+                # Empty: killed between creating the folder and writing its marker, or
+                # between deleting the marker and the folder. rmdir never deletes content.
+                with contextlib.suppress(OSError):
+                    leftover.rmdir()
 
 
 def write_site(output: Path, items: Iterable[Output], finish: Callable[[Path], None] | None = None) -> int:
@@ -192,9 +252,18 @@ def write_site(output: Path, items: Iterable[Output], finish: Callable[[Path], N
         staging = Staging(output)
         try:
             staging.write_all(items)
-            if finish is not None:
-                finish(staging.path)
-            staging.publish()
+            try:
+                if finish is not None:
+                    finish(staging.path)
+            except OSError as exc:  # the search index hitting a full disk, say
+                raise OutputError(f"cannot write the site into {str(staging.path)!r}: {exc.strerror}") from None
+            try:
+                staging.publish()
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot put the new site in place of {str(output)!r}: {exc.strerror}; "
+                    "the previous site was left as it was"
+                ) from None
         except BaseException:
             staging.discard()
             raise

@@ -117,9 +117,10 @@ def test_leftovers_of_killed_builds_are_cleaned_but_nothing_else(tmp_path: Path)
     (killed / MARKER).write_text("x", encoding="utf-8")
     foreign = tmp_path / "._site.new-notours"
     foreign.mkdir()
+    (foreign / "mine.txt").write_text("keep", encoding="utf-8")  # an empty one would be removed (rmdir)
     write_site(out, pages("index.html"))
     assert not killed.exists()
-    assert foreign.exists()
+    assert (foreign / "mine.txt").read_text(encoding="utf-8") == "keep"
 
 
 def test_swap_without_atomic_exchange_still_keeps_a_complete_site(
