@@ -61,12 +61,12 @@ def listing_bytes(head: dict[str, Any], key: str, items: Iterable[Any]) -> bytes
     held whole) and still readable and diffable line by line.
     """
     encode = _COMPACT.encode
-    lines = ["{"]
-    lines.extend(f"  {encode(name)}: {encode(value)}," for name, value in head.items())
-    rows = ",\n".join(f"    {encode(item)}" for item in items)
-    lines.append(f"  {encode(key)}: [\n{rows}\n  ]" if rows else f"  {encode(key)}: []")
-    lines.append("}\n")
-    return _html_safe("\n".join(lines)).encode("utf-8")
+    lines = ["{", *(f"  {encode(name)}: {encode(value)}," for name, value in head.items())]
+    chunks = [_html_safe("\n".join([*lines, f"  {encode(key)}: ["])).encode("utf-8")]
+    for item in items:
+        chunks.append((b",\n    " if len(chunks) > 1 else b"\n    ") + _html_safe(encode(item)).encode("utf-8"))
+    chunks.append(b"\n  ]\n}\n" if len(chunks) > 1 else b"]\n}\n")
+    return b"".join(chunks)  # one copy of the whole document, never two
 
 
 def site_base_url(site: Site) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from generator.api import api_outputs, engagements_document, json_bytes
+from generator.api import api_outputs, engagements_document, json_bytes, listing_bytes
 from generator.check import check_site
 from generator.diagnostics import Severity
 from generator.explain import members_api
@@ -25,7 +25,7 @@ from generator.schemas_api import engagements_schema, members_schema
 from generator.score import Scores, score_site
 from generator.write import Output
 
-from .conftest import REPO, SiteFactory
+from .conftest import REPO, TODAY, SiteFactory
 
 BUILD_DAY = dt.date(2026, 11, 27)
 BASE = REPO / "tests" / "invalid" / "_base"
@@ -371,3 +371,17 @@ def test_engagements_document_is_built_from_the_model_not_from_files(demo: tuple
     before = dict(site.engagements)
     assert engagements_document(site, scores) == engagements_document(site, scores)
     assert dict(site.engagements) == before
+
+
+@pytest.mark.parametrize(
+    "items",
+    [[], [{"name": "<b>Zoé</b> & co\u2028"}], [{"a": 1}, {"b": [1, 2]}, {"c": None}]],
+    ids=["empty", "html", "3"],
+)
+def test_listing_bytes_is_the_same_data_one_item_per_line(items: list[dict[str, Any]]) -> None:
+    content = listing_bytes({"schema": 1, "generated": TODAY}, "members", items)
+    assert json.loads(content) == {"schema": 1, "generated": TODAY, "members": items}
+    lines = content.decode("utf-8").splitlines()
+    assert lines[:3] == ["{", '  "schema": 1,', f'  "generated": "{TODAY}",'] and lines[-1] == "}"
+    assert len(lines) == (6 + len(items) if items else 5)
+    assert not {"<", ">", "&", "\u2028"} & set(content.decode("utf-8"))
