@@ -395,3 +395,10 @@ def test_an_unfaithful_rewrite_is_refused_and_the_file_kept(
     assert f"{LEA}:1:1: error[format-unsafe]: cannot put this file in canonical form safely: " in result.output
     assert reason in result.output
     assert (site / LEA).read_bytes() == before
+
+
+def test_the_demo_network_is_in_canonical_form() -> None:
+    # What the pre-commit hook 'triangle-fmt' and a network's CI would run on it.
+    result = run(REPO, "fmt", "--check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
