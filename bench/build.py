@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Final
 
-from check import MIB, REPO_ROOT, TreeMemorySampler, can_sample_tree, prepare_network
+from check import MIB, child_env, measure, prepare_network
 
 TODAY: Final = "2026-11-27"
 TARGET_MEMBERS: Final = 10_000
@@ -43,31 +42,21 @@ print(json.dumps({"timings": result.timings, "pages": result.pages, "files": res
 
 def run_build(network: Path, output: Path, search: bool) -> tuple[dict[str, object], float, int]:
     """Build once in a child process; return its report, wall seconds and peak memory."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     start = time.perf_counter()
     with tempfile.TemporaryFile() as stdout:
         process = subprocess.Popen(
             [sys.executable, "-c", CHILD, str(network), TODAY, str(output), "search" if search else "none"],
-            env=env,
+            env=child_env(),
             stdout=stdout,
             stderr=subprocess.PIPE,
         )
-        sampler = TreeMemorySampler(process.pid) if can_sample_tree() else None
-        if sampler is not None:
-            sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        if sampler is not None:
-            sampler.done.set()
-            sampler.join()
+        measured = measure(process, start)
         stderr = process.stderr.read().decode() if process.stderr else ""
-        if os.waitstatus_to_exitcode(status) != 0:
+        if measured.exit_code != 0:
             sys.exit(f"build failed on {network}:\n{stderr[-3000:]}")
         stdout.seek(0)
         report = json.loads(stdout.read().decode().strip().splitlines()[-1])
-    peak = max(usage.ru_maxrss * 1024, sampler.peak if sampler is not None else 0)
-    return report, seconds, peak
+    return report, measured.seconds, measured.memory_bytes
 
 
 def main() -> None:

@@ -184,30 +184,39 @@ def check_command(network: Path) -> list[str]:
     return [sys.executable, "-m", "generator", "-C", str(network), "check", "--today", CHECK_TODAY]
 
 
-def run_check(network: Path, log: Path) -> Measurement:
-    """Run the check once; its output goes to ``log`` (a pipe could fill up and block it)."""
+def child_env() -> dict[str, str]:
+    """The environment of a measured child: it imports the working tree's `generator`, whatever is installed."""
     env = dict(os.environ)
-    # Import the working tree's `generator`, whatever is installed.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    with log.open("wb") as output:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            check_command(network), cwd=REPO_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
-        sampler = TreeMemorySampler(process.pid) if can_sample_tree() else None
-        if sampler is not None:
-            sampler.start()
-        # wait4 reaps this child and returns its own resource usage, peak RSS included.
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        if sampler is not None:
-            sampler.done.set()
-            sampler.join()
+    return env
+
+
+def measure(process: subprocess.Popen[bytes], start: float) -> Measurement:
+    """Wait for a child started at ``start``, sampling its process tree's memory meanwhile."""
+    sampler = TreeMemorySampler(process.pid) if can_sample_tree() else None
+    if sampler is not None:
+        sampler.start()
+    # wait4 reaps this child and returns its own resource usage, peak RSS included.
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    if sampler is not None:
+        sampler.done.set()
+        sampler.join()
     exit_code = os.waitstatus_to_exitcode(status)
     process.returncode = exit_code  # already reaped: tell Popen, so it does not wait again
     # ru_maxrss is in KiB on Linux and in bytes on macOS.
     peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
     return Measurement(seconds, peak, sampler.peak if sampler is not None else None, exit_code)
+
+
+def run_check(network: Path, log: Path) -> Measurement:
+    """Run the check once; its output goes to ``log`` (a pipe could fill up and block it)."""
+    with log.open("wb") as output:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            check_command(network), cwd=REPO_ROOT, env=child_env(), stdout=output, stderr=subprocess.STDOUT
+        )
+        return measure(process, start)
 
 
 def tail(log: Path, lines: int = LOG_TAIL_LINES) -> str:

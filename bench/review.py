@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from check import CHECK_TODAY, MIB, REPO_ROOT, TreeMemorySampler, can_sample_tree, prepare_network
+from check import CHECK_TODAY, MIB, REPO_ROOT, child_env, measure, prepare_network
 
 TARGET_SECONDS: Final = 5.0
 ENGAGEMENT_ID: Final = "e9999999"
@@ -91,23 +91,13 @@ def prepare_repository(network: Path) -> tuple[str, str]:
 
 def run_cli(network: Path, log: Path) -> tuple[float, int, int | None, int]:
     """The real command, in a child process: seconds, peak RSS, peak tree PSS, exit code."""
-    env = {**os.environ, **GIT_ENV}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = {**child_env(), **GIT_ENV}
     command = [sys.executable, "-m", "generator", "-C", str(network), "review", "--base", "main", "--head", "pr"]
     with log.open("wb") as output:
         start = time.perf_counter()
         process = subprocess.Popen([*command, "--today", CHECK_TODAY], env=env, stdout=output, stderr=output)
-        sampler = TreeMemorySampler(process.pid) if can_sample_tree() else None
-        if sampler is not None:
-            sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        if sampler is not None:
-            sampler.done.set()
-            sampler.join()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-    return seconds, peak, sampler.peak if sampler is not None else None, process.returncode
+        m = measure(process, start)
+    return m.seconds, m.peak_rss_bytes, m.tree_pss_bytes, m.exit_code
 
 
 def run_stages(network: Path) -> list[tuple[str, float]]:

@@ -113,6 +113,17 @@ class _Walker:
     def rel(self, *parts: str) -> str:
         return "/".join((CONTENT, *parts))
 
+    def walk_content(self, present: bool) -> None:
+        """Walk ``content/``, or report that there is none (nothing else can be checked then)."""
+        if not present:
+            self.problem(
+                CONTENT,
+                "missing-content",
+                "there is no content/ folder here; run Triangle from the site's folder (or pass -C DIR)",
+            )
+        else:
+            self.walk()
+
     def problem(self, rel: str, code: str, message: str) -> None:
         self.problems.append(error(rel, Position(1, 1), code, message))
 
@@ -229,14 +240,7 @@ def discover(root: Path, defer_folders: bool = False) -> Discovery:
     """
     content = root / CONTENT
     walker = _Walker(root, defer_folders)
-    if content.is_symlink() or not content.is_dir():
-        walker.problem(
-            CONTENT,
-            "missing-content",
-            "there is no content/ folder here; run Triangle from the site's folder (or pass -C DIR)",
-        )
-    else:
-        walker.walk()
+    walker.walk_content(not content.is_symlink() and content.is_dir())
     return Discovery(tuple(sorted(walker.files)), tuple(walker.problems), tuple(walker.folders))
 
 
@@ -313,14 +317,7 @@ def discover_listing(paths: Sequence[tuple[str, EntryKind]]) -> Discovery:
             folders.setdefault(tuple(parts[1:depth]), {})[parts[depth]] = "folder"
         folders.setdefault(tuple(parts[1:-1]), {})[parts[-1]] = kind
     walker = _ListingWalker(folders)
-    if content != "folder":
-        walker.problem(
-            CONTENT,
-            "missing-content",
-            "there is no content/ folder here; run Triangle from the site's folder (or pass -C DIR)",
-        )
-    else:
-        walker.walk()
+    walker.walk_content(content == "folder")
     return Discovery(tuple(sorted(walker.files)), tuple(walker.problems))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from .diagnostics import Diagnostic, Severity
 
@@ -98,20 +99,22 @@ def as_github(diagnostics: Sequence[Diagnostic]) -> list[str]:
     return lines
 
 
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """One problem as a JSON object: path, line, column, severity, code and message."""
+    return {
+        "path": d.path,
+        "line": d.position.line,
+        "column": d.position.column,
+        "severity": d.severity.value,
+        "code": d.code,
+        "message": d.message,
+    }
+
+
 def as_json(diagnostics: Sequence[Diagnostic]) -> str:
     """A JSON list of objects with path, line, column, severity, code and message."""
     return json.dumps(
-        [
-            {
-                "path": d.path,
-                "line": d.position.line,
-                "column": d.position.column,
-                "severity": d.severity.value,
-                "code": d.code,
-                "message": d.message,
-            }
-            for d in diagnostics
-        ],
+        [diagnostic_json(d) for d in diagnostics],
         indent=2,
         ensure_ascii=False,
     )

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, Final
 
 from .diagnostics import Diagnostic
-from .report import GITHUB_LIMIT, annotation, as_github
+from .report import GITHUB_LIMIT, annotation, as_github, diagnostic_json
 from .review import AttestationReview, EngagementReview, RecordChange, Review, SideChange
 
 MAX_SCORE_ROWS: Final = 60
@@ -155,17 +155,6 @@ def as_markdown(review: Review) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _diagnostic_json(d: Diagnostic) -> dict[str, Any]:
-    return {
-        "path": d.path,
-        "line": d.position.line,
-        "column": d.position.column,
-        "severity": d.severity.value,
-        "code": d.code,
-        "message": d.message,
-    }
-
-
 def _side_json(level: str | None, score: float | None) -> dict[str, Any] | None:
     return None if level is None or score is None else {"level": level, "score": round(score, 4)}
 
@@ -180,8 +169,8 @@ def as_json(review: Review) -> str:
         "head": {"ref": review.head_ref, "commit": review.head_commit},
         "today": review.today.isoformat(),
         "flags": [{"code": f.code, "reason": f.reason, "paths": list(f.paths)} for f in review.flags],
-        "errors": [_diagnostic_json(d) for d in review.errors],
-        "warnings": [_diagnostic_json(d) for d in review.warnings],
+        "errors": [diagnostic_json(d) for d in review.errors],
+        "warnings": [diagnostic_json(d) for d in review.warnings],
         "pre_existing_errors": review.pre_existing_errors,
         "records": [
             {

@@ -26,7 +26,7 @@ from generator.render import load_theme, render_site
 from generator.score import score_site
 
 from .conftest import REPO, TODAY
-from .test_render import BUILD_DATE
+from .test_render import AWAITING, BUILD_DATE
 
 BASE = REPO / "tests" / "invalid" / "_base"
 Site = dict[str, bytes]
@@ -274,24 +274,6 @@ def test_explain_refuses_a_withdrawn_member(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------- negative records wait
 
-AWAITING = {
-    "content/engagements/2026/autumn-brochure/engagement.yml": """
-        title: Brochure for the autumn fair
-        client: atelier-lumen
-        supplier: claire-dubois
-        skills: [photography]
-        started: 2026-09-01
-        deadline: 2026-10-15
-    """,
-    "content/engagements/2026/autumn-brochure/atelier-lumen.yml": """
-        date: 2026-11-20
-        delivery: late
-        quality: 2
-        relationship: 2
-        recommend: false
-        comment: The photographs came three weeks late and SECRET-COMPLAINT.
-    """,
-}
 ANSWER = {
     "content/engagements/2026/autumn-brochure/claire-dubois.yml": """
         date: 2026-11-22
