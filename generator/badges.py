@@ -34,6 +34,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from .api import json_bytes
 from .model import Site
+from .phrases import phrases
 from .score import SIDES, Level, MemberScore, Scores
 from .write import Output
 
@@ -128,16 +129,21 @@ LEVEL_COLOURS: Final[dict[Level, str]] = {
     "highly_reliable": "#116329",  # dark green, 7.4:1 with white
     "reliable": "#1a7f37",  # green, 5.1:1
     "new": "#5f6b7a",  # slate grey: no verdict yet, 5.4:1
+    "mixed": "#6639ba",  # purple: neither a good record nor an alarm, 7.3:1
     "caution": "#b54708",  # dark orange, not alarm red: one side needs a look, 5.4:1
+    "not_applicable": "#3d444d",  # charcoal: no level at all, 9.9:1
 }
 """Each level's background; every one keeps white text at WCAG AA (4.5:1) or more."""
-LEVEL_ORDER: Final[tuple[Level, ...]] = ("caution", "new", "reliable", "highly_reliable")
-"""From the lowest level to the highest: a combined badge takes its lowest side's colour."""
+LEVEL_ORDER: Final[tuple[Level, ...]] = ("caution", "mixed", "new", "reliable", "highly_reliable", "not_applicable")
+"""From the lowest level to the highest: a combined badge takes its lowest side's colour
+(a side that does not apply comes last: it never colours a badge while another side has a level)."""
 LEVEL_WORDS: Final[dict[Level, str]] = {
     "highly_reliable": "highly reliable",
     "reliable": "reliable",
     "new": "new",
+    "mixed": "mixed record",
     "caution": "caution",
+    "not_applicable": "n/a",
 }
 
 
@@ -261,17 +267,24 @@ def member_badges(member_id: str, name: str, score: MemberScore, base_url: str) 
     href = f"{base_url}members/{member_id}/"
     levels = side_levels(score)
     label = label_text(name)
-    title = f"{' '.join(name.split())} — {member_message(levels, ', ')}"
+    words = phrases("en")
+    facts = {
+        side: words.state(side, level, score.sides[side].facts, score.sides[side].needs_counterparts)
+        for side, level in levels
+    }
+    title = f"{' '.join(name.split())} — " + "; ".join(
+        f"{side}: {LEVEL_WORDS[level]} ({facts[side]})" for side, level in levels
+    )
     colour = LEVEL_COLOURS[lowest_level([level for _, level in levels])]
     yield Output(f"badges/{member_id}.json", endpoint_json(label, member_message(levels), colour))
     segments = [Segment(label, LABEL_COLOUR)]
     segments += [Segment(f"{side}: {LEVEL_WORDS[level]}", LEVEL_COLOURS[level]) for side, level in levels]
     yield Output(f"badges/{member_id}.svg", svg_badge(segments, title, href, f"badge-{member_id}"))
     for side, level in levels:
-        words, side_colour = LEVEL_WORDS[level], LEVEL_COLOURS[level]
-        yield Output(f"badges/{member_id}/{side}.json", endpoint_json(side, words, side_colour))
-        side_title = f"{' '.join(name.split())} — {side}: {words}"
-        side_segments = [Segment(side, LABEL_COLOUR), Segment(words, side_colour)]
+        level_words, side_colour = LEVEL_WORDS[level], LEVEL_COLOURS[level]
+        yield Output(f"badges/{member_id}/{side}.json", endpoint_json(side, level_words, side_colour))
+        side_title = f"{' '.join(name.split())} — {side}: {level_words} ({facts[side]})"
+        side_segments = [Segment(side, LABEL_COLOUR), Segment(level_words, side_colour)]
         yield Output(
             f"badges/{member_id}/{side}.svg",
             svg_badge(side_segments, side_title, href, f"badge-{member_id}-{side}"),

@@ -16,11 +16,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
+from .facts import facts_json
 from .model import Member, ScoringConfig, Site
 from .score import FIGURES, REASONS, RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore
 
-API_SCHEMA: Final = 1
-"""Version of the ``api/members.json`` shape: bump it only when a key changes meaning or goes away."""
+API_SCHEMA: Final = 2
+"""Version of the ``api/members.json`` shape: bump it only when a key changes meaning or goes away.
+
+2: levels ``not_applicable`` and ``mixed`` (``new`` no longer covers them), reason
+``undecided`` became ``mixed``, and each side has ``facts`` (and ``needs`` when ``new``)."""
 DIGITS: Final = 4
 """Decimals shown to people: enough to redo a product or a sum by hand."""
 JSON_DIGITS: Final = 6
@@ -84,13 +88,16 @@ def evidence_json(item: Evidence, reply_days: int) -> dict[str, Any]:
 
 
 def side_json(side: SideScore, items: tuple[Evidence, ...] | None = None, reply_days: int = 0) -> dict[str, Any]:
-    """A side's level, score and weighted evidence; with ``items``, its bounds and every statement."""
+    """A side's level, facts, score and weighted evidence; with ``items``, its bounds and every statement."""
     result: dict[str, Any] = {
         "level": side.level,
         "score": _r(side.score),
         "evidence": _r(side.evidence),
         "reason": side.reason,
+        "facts": facts_json(side.side, side.facts),
     }
+    if side.level == "new":
+        result["needs"] = {"counterparts": side.needs_counterparts, "evidence": _r(side.needs_evidence)}
     if side.level is None:
         del result["level"], result["reason"]
     if items is not None:
@@ -259,7 +266,10 @@ def _decision(side: SideScore, config: ScoringConfig) -> str:
         f"(and < {config.highly_reliable_threshold:g})",
         "caution": f"upper bound {_n(upper)} < {config.caution_threshold:g} and negatives from "
         f"{side.negative_counterparts} counterparts (≥ {config.min_counterparts})",
-        "undecided": f"lower bound {_n(lower)} < {config.reliable_threshold:g}, and no caution: upper bound "
+        "not-applicable": "never acted in this side's role (no engagement as "
+        + ("supplier" if side.side == "deadlines" else "client")
+        + ")",
+        "mixed": f"lower bound {_n(lower)} < {config.reliable_threshold:g}, and no caution: upper bound "
         f"{_n(upper)} vs {config.caution_threshold:g}, negatives from {side.negative_counterparts} counterpart(s)",
     }[side.reason]
     return f"{side.level} — {REASONS[side.reason]}: {detail}"

@@ -36,10 +36,12 @@ from .api import api_outputs
 from .badges import badge_outputs
 from .diagnostics import UsageError
 from .explain import method_json
+from .facts import Facts
 from .feeds import feed_outputs
 from .i18n import Formatter, TemplateGettext, translations
 from .markup import plain_text, render_markdown
 from .model import Site
+from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
 from .search import SEARCH_SOURCE
 from .views import (
@@ -393,6 +395,7 @@ class Fragments:
         gettext = self.t.gettext
         former = gettext("former member")
         self.former = f'<span class="former">{_e(former)}</span>'
+        self.phrases = phrases(language)
         self.badges: dict[tuple[str, str], str] = {
             (side, level): (
                 f'<span class="badge level-{level}"><span class="badge-side">{self.side[side]}'
@@ -400,7 +403,15 @@ class Fragments:
             )
             for side in SIDES
             for level in LEVELS
+            if level != "not_applicable"
         }
+        for side in SIDES:  # a side that does not apply shows no level at all: a dash, and why
+            why = _e(self.phrases.not_applicable(side))
+            self.badges[side, "not_applicable"] = (
+                f'<span class="badge level-not_applicable" title="{why}"><span class="badge-side">{self.side[side]}'
+                f'<span class="vh">, </span></span> <span class="badge-level" aria-hidden="true">—</span>'
+                f'<span class="vh">{self.level["not_applicable"]}</span></span>'
+            )
         self.words = {
             "levels": _e(gettext("Levels")),
             "left": _e(gettext("Has left the network")),
@@ -517,10 +528,39 @@ class Fragments:
             parts.append(html)
         return Markup('<div class="cards">\n' + "\n".join(parts) + "\n</div>")
 
+    def side_facts(self, side: str, level: str, facts: Facts, needs: int, *, full: bool = False) -> str:
+        """The plain facts of one side, escaped; for a ``new`` side, what it still needs."""
+        if level == "not_applicable":
+            return _e(self.phrases.not_applicable(side))
+        text = _e(self.phrases.facts(side, facts, full=full))
+        if level == "new":
+            text += f' <span class="needs">{_e(self.phrases.needs(needs))}</span>'
+        return text
+
+    def member_facts(self, side: SideView) -> Markup:
+        """A side's facts in full, for its box on the member page."""
+        score = side.score
+        level = score.level or "new"
+        return Markup(self.side_facts(side.name, level, score.facts, score.needs_counterparts, full=True))
+
+    def badge_items(self, c: Card) -> str:
+        """A member's three badges, each with its facts in plain words (a dash alone where a side does not apply)."""
+        items = []
+        for (side, level), facts, needs in zip(c.levels, c.facts, c.needs, strict=True):
+            said = ""
+            if level != "not_applicable":
+                said = f' <span class="side-facts">{self.side_facts(side, level, facts, needs)}</span>'
+            items.append(f"<li>{self.badges[side, level]}{said}</li>")
+        return "".join(items)
+
+    def header_badges(self, c: Card) -> Markup:
+        """The badges at the top of a member page, with their facts."""
+        return Markup(self.badge_items(c))
+
     def _card(self, c: Card, base: str) -> str:
         name = _e(c.name)
         where = f"{_e(c.location)}, " if c.location else ""
-        badges = "".join(f"<li>{self.badges[side, level]}</li>" for side, level in c.levels)
+        badges = self.badge_items(c)
         shown, proven, more = c.shown_skills
         skills = ""
         if shown:
@@ -534,7 +574,8 @@ class Fragments:
         return (
             f'<article class="member-card{" is-left" if c.left else ""}" data-member="{c.id}" '
             f'data-skills="{" ".join(c.skills)}" data-region="{c.region}" data-relationship="{c.relationship}" '
-            f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}" data-trust="{c.trust:.4f}">'
+            f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}" '
+            f'data-rank="{self.index.rank[c.id]}">'
             f'<h3 class="card-name"><a href="{base}members/{c.id}/">{name}</a></h3>{left}'
             f'<p class="card-headline">{_e(c.headline)}</p>'
             f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(region_name(c.region))}</a></p>'

@@ -213,7 +213,12 @@ SCORING = RecordType(
             "this share of all trust is reached; statements count fully from a typical attester's trust up",
             default=0.9,
         ),
-        Field("confidence_z", Number(0.5, 4), "z of the Wilson confidence bounds (1.96: 95 %)", default=1.96),
+        Field(
+            "confidence_z",
+            Number(0.5, 4),
+            "z of the Wilson confidence bounds (1.645: the score is a lower bound at 95 % confidence, one-sided)",
+            default=1.645,
+        ),
         Field("min_evidence", Number(0, 1000), "weighted evidence a side needs before it leaves `new`", default=2.0),
         Field(
             "min_counterparts",

@@ -33,8 +33,10 @@ import numpy as np
 import numpy.typing as npt
 
 from .diagnostics import UsageError
+from .facts import Facts, count_facts
 from .model import Attestation, Engagement, Role, ScoringConfig, Site, frozen_map
 from .status import (
+    BOTH_ATTESTED,
     COUNTED_STATUSES,
     COUNTING_STATES,
     NEGATIVE_RATING,
@@ -50,7 +52,7 @@ from .trust import propagate_trust, typical_trust
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-Level = Literal["new", "reliable", "highly_reliable", "caution"]
+Level = Literal["not_applicable", "new", "mixed", "reliable", "highly_reliable", "caution"]
 Side = Literal["relationship", "deadlines", "payment"]
 
 SIDES: Final[tuple[Side, ...]] = ("relationship", "deadlines", "payment")
@@ -58,7 +60,8 @@ SIDES: Final[tuple[Side, ...]] = ("relationship", "deadlines", "payment")
 RECOMMENDATION: Final = "recommendation"
 """The informative fourth figure (quality and ``recommend``): shown, but no badge."""
 FIGURES: Final[tuple[str, ...]] = (*SIDES, RECOMMENDATION)
-LEVELS: Final[tuple[Level, ...]] = ("new", "reliable", "highly_reliable", "caution")
+LEVELS: Final[tuple[Level, ...]] = ("not_applicable", "new", "mixed", "reliable", "highly_reliable", "caution")
+"""Every level state, each meaning one thing: see :func:`decide_level`."""
 STATEMENTS: Final = ("delivery", "payment", "relationship", "quality", "recommend")
 """What an attestation states, in the order the evidence lists them."""
 
@@ -71,12 +74,13 @@ FIGURE_OF_STATEMENT: Final = {
 }
 
 REASONS: Final = {
+    "not-applicable": "the member never acted in the role this side judges",
     "few-counterparts": "evidence from fewer distinct counterparts than required",
     "little-evidence": "less weighted evidence than required",
     "highly-reliable": "the lower bound reaches the highly reliable threshold",
     "reliable": "the lower bound reaches the reliable threshold",
     "caution": "the upper bound is below the caution threshold, with negatives from several counterparts",
-    "undecided": "enough evidence, but the lower bound is below the reliable threshold",
+    "mixed": "enough evidence, but the lower bound is below the reliable threshold, and no caution",
     "informative": "informative figure: no level",
 }
 """Why a side has its level, one line each (``triangle explain`` prints them)."""
@@ -175,6 +179,12 @@ class SideScore:
     """Distinct counterparts whose statements carry weight."""
     negative_counterparts: int
     """Distinct counterparts with a negative statement that carries weight."""
+    facts: Facts
+    """What a visitor can count: the statements behind this side, unweighted."""
+    needs_counterparts: int = 0
+    """For ``new``: how many more distinct counterparts the side needs."""
+    needs_evidence: float = 0.0
+    """For ``new``: how much more weighted evidence the side needs."""
 
     @property
     def evidence(self) -> float:
@@ -442,16 +452,25 @@ def decide_level(
     counterparts: int,
     negative_counterparts: int,
     config: ScoringConfig,
+    *,
+    applicable: bool = True,
 ) -> tuple[Level, str]:
     """The level of one side and the reason for it (a key of :data:`REASONS`).
 
-    In this order: ``new`` with evidence from fewer than ``min_counterparts`` distinct
+    Each level means one thing, so that a visitor never reads "new" for three different
+    situations. In this order: ``not_applicable`` when the member never acted in the
+    side's role (an agency that only buys has no deadlines side); ``new`` with
+    evidence from fewer than ``min_counterparts`` distinct
     counterparts or less than ``min_evidence`` weighted evidence; ``highly_reliable``
     or ``reliable`` when the lower bound reaches their threshold; ``caution`` when the
     upper bound is below ``caution_threshold`` *and* negatives come from at least
     ``min_counterparts`` distinct counterparts, so that one conflict never brands a
-    member; otherwise still ``new``: the evidence does not settle either way.
+    member; ``new`` again while even a spotless record of the same weight would not
+    reach ``reliable`` (so that ``mixed`` always means that negatives weigh, never
+    that evidence is scarce); otherwise ``mixed``.
     """
+    if not applicable:
+        return "not_applicable", "not-applicable"
     if counterparts < config.min_counterparts:
         return "new", "few-counterparts"
     if evidence < config.min_evidence:
@@ -462,7 +481,11 @@ def decide_level(
         return "reliable", "reliable"
     if upper < config.caution_threshold and negative_counterparts >= config.min_counterparts:
         return "caution", "caution"
-    return "new", "undecided"
+    if wilson_lower(evidence, evidence, config.confidence_z) < config.reliable_threshold:
+        # Even a spotless record of this weight would not read reliable: too little to
+        # call the record mixed, whatever it says.
+        return "new", "little-evidence"
+    return "mixed", "mixed"
 
 
 def check_thresholds(config: ScoringConfig) -> None:
@@ -553,7 +576,7 @@ _NO_STATE: Final = -1
 _ATTESTATION_COLUMNS: Final = (
     "subject", "attester", "number", "role", "ordinal", "status_weight", "delivery", "payment",
     "payment_severity", "relationship", "quality", "recommend", "awaiting",
-    "delivery_state", "payment_state", "relationship_state", "quality_state",
+    "delivery_state", "payment_state", "relationship_state", "quality_state", "days_late", "both",
 )  # fmt: skip
 _COLUMN: Final = {name: i for i, name in enumerate(_ATTESTATION_COLUMNS)}
 
@@ -604,15 +627,17 @@ def _rows(site: Site, index: Mapping[str, int], engagement_ids: tuple[str, ...])
                 for skill in engagement.skills:
                     skills[skill] = skills.get(skill, 0) + 1
         weight = weight_of[status.status]
+        both = status.status in BOTH_ATTESTED
         sides = ((0, engagement.by_client, status.by_client), (1, engagement.by_supplier, status.by_supplier))
         for role, attestation, state in sides:
             if attestation is None or state is None:
                 continue
             payment_severity = 1.0
+            days_late = _days_late(engagement, attestation)
             if attestation.payment == "unpaid":
                 payment_severity = config.severe_weight
             elif attestation.payment == "late":
-                payment_severity = late_payment_severity(_days_late(engagement, attestation), config)
+                payment_severity = late_payment_severity(days_late, config)
             add_attestation(
                 (
                     supplier if role == 0 else client,
@@ -632,6 +657,8 @@ def _rows(site: Site, index: Mapping[str, int], engagement_ids: tuple[str, ...])
                     _code(state.payment),
                     _STATE[state.relationship],
                     _code(state.quality),
+                    -1 if days_late is None else days_late,
+                    both,
                 )
             )
     return rows
@@ -650,6 +677,8 @@ class _Statements:
     negative: npt.NDArray[np.bool_]
     share: FloatArray
     severity: FloatArray
+    value: FloatArray
+    """The outcome code (delivery, payment), rating (relationship, quality) or 1/0 (recommend)."""
 
 
 def _statements(table: FloatArray, config: ScoringConfig) -> _Statements:
@@ -695,6 +724,7 @@ def _statements(table: FloatArray, config: ScoringConfig) -> _Statements:
         negative=negative[rows, kinds],
         share=share[rows, kinds],
         severity=severity[rows, kinds],
+        value=np.column_stack((delivery, payment, relationship, quality, column["recommend"]))[rows, kinds],
     )
 
 
@@ -905,6 +935,26 @@ def score_site(site: Site) -> Scores:
     negative_list: list[float] = negative_sums.tolist()
     lower_list: list[float] = lower.tolist()
     upper_list: list[float] = upper.tolist()
+    facts = count_facts(
+        slot=slot_of,
+        figure=figure,
+        kind=kind,
+        value=statements.value,
+        attester=attester,
+        both=attestations[which, _COLUMN["both"]] > 0,
+        days_late=per_statement("days_late"),
+        counting=counting,
+        slots=slots,
+        width=width,
+    )
+    parties = np.frombuffer(rows.engagements, dtype=np.int64).reshape(-1, 4)
+    # A side applies once the member acted in its role: supplier (deadlines) or client (payment).
+    acted = {
+        "relationship": [True] * size,
+        "deadlines": (np.bincount(parties[:, 1], minlength=size) > 0).tolist(),
+        "payment": (np.bincount(parties[:, 0], minlength=size) > 0).tolist(),
+        RECOMMENDATION: [True] * size,
+    }
     sides = [
         _side(
             FIGURES[slot % len(FIGURES)],
@@ -914,11 +964,13 @@ def score_site(site: Site) -> Scores:
             upper_list[slot],
             counterparts[slot],
             negative_counterparts[slot],
+            facts[slot],
+            acted[FIGURES[slot % len(FIGURES)]][slot // len(FIGURES)],
             config,
         )
         for slot in range(slots)
     ]
-    relations, contacts = _relations(np.frombuffer(rows.engagements, dtype=np.int64).reshape(-1, 4), member_ids, config)
+    relations, contacts = _relations(parties, member_ids, config)
     members: dict[str, MemberScore] = {}
     for i, mid in enumerate(member_ids):
         first = i * len(FIGURES)
@@ -957,11 +1009,33 @@ def _side(
     upper: float,
     counterparts: int,
     negative_counterparts: int,
+    facts: Facts,
+    acted: bool,
     config: ScoringConfig,
 ) -> SideScore:
     level: Level | None
+    needs_counterparts, needs_evidence = 0, 0.0
     if name == RECOMMENDATION:
         level, reason = None, "informative"
     else:
-        level, reason = decide_level(lower, upper, positive + negative, counterparts, negative_counterparts, config)
-    return SideScore(name, level, reason, positive, negative, lower, upper, counterparts, negative_counterparts)
+        evidence = positive + negative
+        level, reason = decide_level(
+            lower, upper, evidence, counterparts, negative_counterparts, config, applicable=acted
+        )
+        if level == "new":
+            needs_counterparts = max(config.min_counterparts - counterparts, 0)
+            needs_evidence = max(config.min_evidence - evidence, 0.0)
+    return SideScore(
+        name,
+        level,
+        reason,
+        positive,
+        negative,
+        lower,
+        upper,
+        counterparts,
+        negative_counterparts,
+        facts,
+        needs_counterparts,
+        needs_evidence,
+    )

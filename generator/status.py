@@ -24,6 +24,8 @@ STATUSES: Final[tuple[Status, ...]] = ("unattested", "pending", "unconfirmed", "
 STATES: Final[tuple[State, ...]] = ("counted", "upheld", "contested", "withdrawn", "awaiting_reply")
 COUNTING_STATES: Final = frozenset({"counted", "upheld"})
 """The statement states whose evidence enters the score."""
+BOTH_ATTESTED: Final = frozenset({"confirmed", "disputed", "resolved"})
+"""Both parties attested the engagement (whatever they contest)."""
 COUNTED_STATUSES: Final = frozenset({"confirmed", "resolved"})
 """Both parties attested and nothing is left open: such an engagement proves a working
 relation and the skills used (see :mod:`score`)."""

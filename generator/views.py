@@ -34,13 +34,14 @@ import nh3
 from markupsafe import Markup
 
 from .charts import BarChart, Graph, LineChart, SplitBarChart, bar_chart, circle_graph, line_chart, split_bar_chart
+from .facts import Facts
 from .markup import render_markdown
 from .model import Attestation, Engagement, Member, Site
 from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore
-from .status import COUNTED_STATUSES, AttestationState, State
+from .status import BOTH_ATTESTED, COUNTED_STATUSES, AttestationState, State
 
-LEVEL_RANK: Final = {"highly_reliable": 3, "reliable": 2, "new": 1, "caution": 0}
-"""How a level weighs when members are ordered "by level" (skill and region pages)."""
+LEVEL_RANK: Final = {"highly_reliable": 3, "reliable": 2, "mixed": 0, "new": 0, "not_applicable": 0, "caution": 0}
+"""How a level weighs when members are ordered "most reliable first" (see :attr:`Card.standing`)."""
 
 REGION_NAMES: Final = {
     "auvergne-rhone-alpes": "Auvergne-Rhône-Alpes",
@@ -148,6 +149,10 @@ class Card:
     relationship: str
     deadlines: str
     payment: str
+    facts: tuple[Facts, Facts, Facts]
+    """The facts of the three sides, in the triangle's order."""
+    needs: tuple[int, int, int]
+    """For a ``new`` side: how many more counterparts it needs (0 when evidence is what lacks)."""
     trust: float
     skills: tuple[str, ...]
     """Every skill, declared or proven, for the filters."""
@@ -167,10 +172,23 @@ class Card:
         return skills[:CARD_SKILLS], proven, max(0, len(skills) - CARD_SKILLS)
 
     @property
-    def standing(self) -> tuple[int, int, float, str]:
-        """Sort key "by level, then trust": no caution first, then the best levels, then trust."""
-        ranks = [LEVEL_RANK[level] for _, level in self.levels]
-        return (min(ranks) == 0, -sum(ranks), -self.trust, sort_key(self.name))
+    def standing(self) -> tuple[bool, float, int, int, str, str]:
+        """Sort key "most reliable first": by levels, then by facts, never by trust.
+
+        No ``caution`` first; then the best average level over the sides that apply
+        (an agency that only buys is not held back by its missing deadlines side);
+        then fewer ``mixed`` sides; then more statements counted; then the name.
+        """
+        levels = [level for _, level in self.levels]
+        applicable = [LEVEL_RANK[level] for level in levels if level != "not_applicable"]
+        return (
+            "caution" in levels,
+            -sum(applicable) / max(len(applicable), 1),
+            levels.count("mixed"),
+            -sum(f.statements for f in self.facts),
+            sort_key(self.name),
+            self.id,
+        )
 
 
 def make_card(member: Member, score: MemberScore) -> Card:
@@ -187,6 +205,12 @@ def make_card(member: Member, score: MemberScore) -> Card:
         relationship=sides["relationship"].level or "new",
         deadlines=sides["deadlines"].level or "new",
         payment=sides["payment"].level or "new",
+        facts=(sides["relationship"].facts, sides["deadlines"].facts, sides["payment"].facts),
+        needs=(
+            sides["relationship"].needs_counterparts,
+            sides["deadlines"].needs_counterparts,
+            sides["payment"].needs_counterparts,
+        ),
         trust=score.trust,
         skills=tuple(sorted(set(member.skills) | set(score.proven_skills))),
         proven=proven,
@@ -222,6 +246,10 @@ class SiteIndex:
             sorted((make_card(m, scores.members[m.id]) for m in public), key=lambda c: (sort_key(c.name), c.id))
         )
         self.card_of: Mapping[str, Card] = {c.id: c for c in self.cards}
+        self.ranked: tuple[Card, ...] = tuple(sorted(self.cards, key=lambda c: c.standing))
+        """The cards "most reliable first": the directory's order."""
+        self.rank: Mapping[str, int] = {c.id: i for i, c in enumerate(self.ranked)}
+        """Each card's place in :attr:`ranked`, for the directory's client-side sort."""
         self.order: Mapping[str, int] = {c.id: i for i, c in enumerate(self.cards)}
         """Each published member's place in name order, to sort lists of members without comparing names."""
         self.parties: Mapping[str, Party] = {c.id: Party(c.id, c.name, c.left) for c in self.cards}
@@ -572,11 +600,14 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
     member = site.members[member_id]
     assert member.status != "withdrawn", "a withdrawn member has no page"
     score = scores.members[member_id]
-    engagements = sorted(
+    newest_first = sorted(
         (site.engagements[eid] for eid in site.engagements_by_member.get(member_id, ())),
         key=lambda e: (e.started, e.id),
         reverse=True,
     )
+    # What both parties attested comes first: a visitor reads the established record
+    # before what is still waiting for the other party.
+    engagements = sorted(newest_first, key=lambda e: scores.engagements[e.id].status not in BOTH_ATTESTED)
     links = tuple(link for label, url in member.links if (link := make_link(label, url)) is not None)
     return MemberPage(
         member=member,

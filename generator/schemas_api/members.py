@@ -16,16 +16,64 @@ from .common import envelope, slug, slug_list
 UNIT_INTERVAL: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
 
 
-def _side() -> dict[str, Any]:
+COUNT: dict[str, Any] = {"type": "integer", "minimum": 0}
+AVERAGE: dict[str, Any] = {"type": ["number", "null"], "minimum": 1, "maximum": 5}
+COMMON_FACTS: dict[str, Any] = {
+    "statements": {**COUNT, "description": "Statements that count (published, not awaiting reply, not contested)."},
+    "confirmed": {**COUNT, "description": "Of those, statements of engagements both parties attested."},
+    "counterparts": {**COUNT, "description": "Distinct members who made them."},
+}
+SIDE_FACTS: dict[str, dict[str, Any]] = {
+    "payment": {
+        "on_time": COUNT,
+        "late": COUNT,
+        "unpaid": COUNT,
+        "days_late_known": {**COUNT, "description": "Late payments whose due date and payment date are known."},
+        "days_late_median": {"type": ["number", "null"], "minimum": 0, "description": "Median days after due date."},
+        "days_late_max": {"type": ["integer", "null"], "minimum": 0, "description": "Most days after the due date."},
+    },
+    "deadlines": {"on_time": COUNT, "late": COUNT, "not_delivered": COUNT},
+    "relationship": {"average": {**AVERAGE, "description": "Average rating out of 5."}, "ratings": COUNT},
+    "recommendation": {
+        "recommended": {**COUNT, "description": "Statements that would work with them again."},
+        "quality_average": {**AVERAGE, "description": "Average quality rating out of 5."},
+        "quality_ratings": COUNT,
+    },
+}
+
+
+def _facts(figure: str) -> dict[str, Any]:
+    properties = {**COMMON_FACTS, **SIDE_FACTS[figure]}
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["level", "score", "evidence", "reason"],
+        "required": list(properties),
+        "properties": properties,
+        "description": "What a visitor can count: the statements behind the side, unweighted.",
+    }
+
+
+def _side(figure: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["level", "score", "evidence", "reason", "facts"],
         "properties": {
             "level": {"enum": list(LEVELS)},
             "score": {**UNIT_INTERVAL, "description": "Wilson lower bound of the weighted positive share."},
             "evidence": {"type": "number", "minimum": 0, "description": "Weighted evidence (positive + negative)."},
             "reason": {"enum": sorted(r for r in REASONS if r != "informative")},
+            "facts": _facts(figure),
+            "needs": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["counterparts", "evidence"],
+                "properties": {
+                    "counterparts": {**COUNT, "description": "More distinct counterparts needed."},
+                    "evidence": {"type": "number", "minimum": 0, "description": "More weighted evidence needed."},
+                },
+                "description": "Only when the level is `new`: what the side lacks before it can have a level.",
+            },
         },
     }
 
@@ -34,10 +82,11 @@ def _recommendation() -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["score", "evidence"],
+        "required": ["score", "evidence", "facts"],
         "properties": {
             "score": UNIT_INTERVAL,
             "evidence": {"type": "number", "minimum": 0},
+            "facts": _facts("recommendation"),
         },
         "description": "Informative figure from quality and recommend: no level, no badge.",
     }
@@ -67,7 +116,7 @@ def _member() -> dict[str, Any]:
                 "type": "object",
                 "additionalProperties": False,
                 "required": list(SIDES),
-                "properties": {side: {"$ref": "#/$defs/side"} for side in SIDES},
+                "properties": {side: {"$ref": f"#/$defs/{side}"} for side in SIDES},
             },
             "recommendation": {"$ref": "#/$defs/recommendation"},
             "relations": {**slug_list(), "description": "Professional relations (published members only)."},
@@ -92,5 +141,9 @@ def members_schema(base_url: str) -> dict[str, Any]:
         "members",
         "member",
     )
-    schema["$defs"] = {"member": _member(), "side": _side(), "recommendation": _recommendation()}
+    schema["$defs"] = {
+        "member": _member(),
+        **{side: _side(side) for side in SIDES},
+        "recommendation": _recommendation(),
+    }
     return schema
