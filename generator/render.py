@@ -534,14 +534,15 @@ class Fragments:
             return _e(self.phrases.not_applicable(side))
         text = _e(self.phrases.facts(side, facts, full=full))
         if level == "new":
-            text += f' <span class="needs">{_e(self.phrases.needs(needs))}</span>'
+            text += f' <span class="needs">({_e(self.phrases.needs(needs))})</span>'
         return text
 
     def member_facts(self, side: SideView) -> Markup:
         """A side's facts in full, for its box on the member page."""
         score = side.score
-        level = score.level or "new"
-        return Markup(self.side_facts(side.name, level, score.facts, score.needs_counterparts, full=True))
+        if score.level is None:  # the informative recommendation figure: facts, and no level to reach
+            return Markup(_e(self.phrases.facts(side.name, score.facts, full=True)))
+        return Markup(self.side_facts(side.name, score.level, score.facts, score.needs_counterparts, full=True))
 
     def badge_items(self, c: Card) -> str:
         """A member's three badges, each with its facts in plain words (a dash alone where a side does not apply)."""
@@ -624,7 +625,7 @@ class Fragments:
         )
         bounds = self._say(
             gettext("Wilson interval at z = %(z)s: lower bound %(lower)s (the score), upper bound %(upper)s"),
-            z=fmt.number(self.index.scores.config.confidence_z),
+            z=fmt.number(self.index.scores.config.confidence_z, 4),
             lower=f4(score.lower),
             upper=f4(score.upper),
         )

@@ -189,7 +189,7 @@ def test_members_json_is_exactly_members_api_in_its_documented_order(
     document = json.loads(demo_api["api/members.json"])
     assert document == members_api(*demo)
     assert list(document) == ["schema", "generated", "members"]
-    assert document["schema"] == 1
+    assert document["schema"] == 2
     assert document["generated"] == "2026-11-27"
     ids = [m["id"] for m in document["members"]]
     assert ids == sorted(ids)
@@ -210,7 +210,7 @@ def test_members_json_is_exactly_members_api_in_its_documented_order(
 
 def test_members_json_is_indented_utf8_not_ascii_escaped(demo_api: dict[str, bytes]) -> None:
     content = demo_api["api/members.json"]
-    assert content.startswith(b'{\n  "schema": 1,\n  "generated": "2026-11-27",\n  "members": [\n')
+    assert content.startswith(b'{\n  "schema": 2,\n  "generated": "2026-11-27",\n  "members": [\n')
     assert "Boréal".encode() in content  # ensure_ascii=False: names stay readable
 
 

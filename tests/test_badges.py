@@ -28,6 +28,7 @@ from generator.badges import (
     text_width,
 )
 from generator.model import Site, frozen_map
+from generator.phrases import phrases
 from generator.score import LEVELS, SIDES, Level, Scores
 from generator.write import Output
 
@@ -118,7 +119,9 @@ def test_one_side_badge_names_its_side_and_level(demo: tuple[Site, Scores], demo
         root = ET.fromstring(demo_badges[f"badges/{member}/{side}.svg"])
         texts = [t.text for t in root.iter(f"{SVG}text") if t.get("aria-hidden") is None]
         assert texts == [side, LEVEL_WORDS[level]]
-        assert root.get("aria-label") == f"{site.members[member].name} — {side}: {LEVEL_WORDS[level]}"
+        said = scores.members[member].sides[side]
+        facts = phrases("en").state(side, level, said.facts, said.needs_counterparts)
+        assert root.get("aria-label") == f"{site.members[member].name} — {side}: {LEVEL_WORDS[level]} ({facts})"
         assert json.loads(demo_badges[f"badges/{member}/{side}.json"]) == {
             "schemaVersion": 1,
             "label": side,

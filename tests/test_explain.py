@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from generator.check import check_site
 from generator.cli import cli
 from generator.explain import explain_json, explain_text, members_api
-from generator.score import FIGURES, SIDES, decide_level, score_site, wilson_lower, wilson_upper
+from generator.score import FIGURES, LEVELS, SIDES, decide_level, score_site, wilson_lower, wilson_upper
 
 from .conftest import REPO, TODAY, SiteFactory
 from .scoring_helpers import GOOD_CLIENT, Network, days_ago
@@ -51,7 +51,7 @@ def test_explain_json_adds_up(demo_member: str) -> None:
     code, out, err = invoke("-C", str(REPO), "explain", demo_member, "--format", "json", "--today", TODAY)
     assert code == 0, err
     document = json.loads(out)
-    assert (document["schema"], document["generated"]) == (1, TODAY)
+    assert (document["schema"], document["generated"]) == (2, TODAY)
     method = document["method"]
     member = document["member"]
     assert member["id"] == demo_member
@@ -116,7 +116,7 @@ def test_explain_all_prints_members_json() -> None:
     assert code == 0, err
     document = json.loads(out)
     assert set(document) == {"schema", "generated", "members"}
-    assert (document["schema"], document["generated"]) == (1, TODAY)
+    assert (document["schema"], document["generated"]) == (2, TODAY)
     ids = [m["id"] for m in document["members"]]
     assert ids == sorted(ids)
     assert len(ids) > 10
@@ -125,7 +125,7 @@ def test_explain_all_prints_members_json() -> None:
         assert set(member["sides"]) == set(SIDES)
         for side in member["sides"].values():
             assert {"level", "score", "evidence"} <= set(side)
-            assert side["level"] in ("new", "reliable", "highly_reliable", "caution")
+            assert side["level"] in LEVELS
             assert 0 <= side["score"] <= 1
         assert {"score", "evidence"} <= set(member["recommendation"])
         assert all(isinstance(v, int) for v in member["proven_skills"].values())

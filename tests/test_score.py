@@ -11,7 +11,6 @@ from generator.diagnostics import UsageError
 from generator.schema import default_scoring
 from generator.score import (
     FIGURES,
-    SIDES,
     attester_factor,
     check_thresholds,
     decide_level,
@@ -116,8 +115,12 @@ def test_levels() -> None:
     assert level(0.74, 1.0, 30) == "reliable"
     assert level(0.5, 1.0, 30) == "reliable"
     assert level(0.1, 0.4, 30, negative=2) == "caution"
-    assert level(0.1, 0.4, 30, negative=1) == "new"  # one conflict never brands a member
-    assert decide_level(0.49, 0.9, 30, 5, 0, CONFIG)[1] == "undecided"
+    assert level(0.1, 0.4, 30, negative=1) == "mixed"  # one conflict never brands a member
+    assert decide_level(0.49, 0.9, 30, 5, 0, CONFIG) == ("mixed", "mixed")
+    # Too little for even a spotless record to read reliable: new, never "mixed".
+    spotless = CONFIG.confidence_z**2 * 0.99
+    assert decide_level(0.3, 0.9, spotless, 5, 1, CONFIG) == ("new", "little-evidence")
+    assert decide_level(0.9, 1.0, 30, 5, 0, CONFIG, applicable=False) == ("not_applicable", "not-applicable")
 
 
 def test_contradictory_thresholds_are_refused() -> None:
@@ -261,7 +264,13 @@ def test_every_member_gets_a_result() -> None:
     scores = score_site(network.site())
     assert list(scores.members) == ["b", "coordinator", "gone", "idle"]
     idle = scores.members["idle"]
-    assert {name: side.level for name, side in idle.sides.items()} == dict.fromkeys(SIDES, "new")
+    # Never a supplier nor a client: deadlines and payment do not apply; relationship is simply new.
+    assert {name: side.level for name, side in idle.sides.items()} == {
+        "relationship": "new",
+        "deadlines": "not_applicable",
+        "payment": "not_applicable",
+    }
+    assert idle.sides["relationship"].needs_counterparts == CONFIG.min_counterparts
     assert idle.recommendation.level is None
     assert scores.evidence("idle", "payment") == ()
 
@@ -437,6 +446,6 @@ def test_the_worked_example_of_the_documentation() -> None:
     assert (positive, negative) == pytest.approx((1.3957, 0.6840), abs=1e-4)
     lower, upper = wilson_lower(positive, positive + negative, 1.96), wilson_upper(positive, positive + negative, 1.96)
     assert (lower, upper) == pytest.approx((0.1657, 0.9545), abs=1e-4)
-    assert decide_level(lower, upper, positive + negative, 3, 1, CONFIG) == ("new", "undecided")
+    assert decide_level(lower, upper, positive + negative, 3, 1, CONFIG) == ("new", "little-evidence")
     more = positive + 8 * recency_weight(60, 730)
     assert wilson_lower(more, more + negative, 1.96) == pytest.approx(0.6230, abs=1e-4)

@@ -209,3 +209,37 @@ def test_wilson_bounds_move_the_right_way(positive: float, negative: float, more
     assert wilson_lower(positive + more, n + more, 1.96) >= wilson_lower(positive, n, 1.96) - 1e-12
     assert wilson_lower(positive, n + more, 1.96) <= wilson_lower(positive, n, 1.96) + 1e-12
     assert wilson_upper(positive, n + more, 1.96) <= wilson_upper(positive, n, 1.96) + 1e-12
+
+
+MAIN_STATEMENT = {"relationship": "relationship", "deadlines": "delivery", "payment": "payment"}
+
+
+@SETTINGS
+@given(specs)
+def test_the_facts_count_exactly_the_statements_that_count(spec: Spec) -> None:
+    """The plain facts (computed in bulk) agree with the evidence table (built one statement at a time)."""
+    scores = score(spec)
+    for member, result in scores.members.items():
+        for name, statement in MAIN_STATEMENT.items():
+            facts = result.sides[name].facts
+            counted = [e for e in scores.evidence(member, name) if e.counts and e.statement == statement]
+            assert facts.statements == len(counted)
+            assert facts.counterparts == len({e.counterpart for e in counted})
+            assert facts.confirmed == sum(e.status in ("confirmed", "disputed", "resolved") for e in counted)
+            if name == "relationship":
+                ratings = [int(e.outcome) for e in counted]
+                assert facts.average == (pytest.approx(sum(ratings) / len(ratings)) if ratings else None)
+            else:
+                outcomes = [e.outcome for e in counted]
+                assert (facts.on_time, facts.late, facts.failed) == (
+                    outcomes.count("on_time"),
+                    outcomes.count("late"),
+                    len(outcomes) - outcomes.count("on_time") - outcomes.count("late"),
+                )
+            if name == "payment":
+                delays = sorted(e.days_late for e in counted if e.days_late is not None)
+                assert facts.days_late_known == len(delays)
+                assert facts.days_late_max == (delays[-1] if delays else None)
+        recommend = [e for e in scores.evidence(member, "recommendation") if e.counts and e.statement == "recommend"]
+        assert result.recommendation.facts.statements == len(recommend)
+        assert result.recommendation.facts.recommended == sum(e.outcome == "true" for e in recommend)

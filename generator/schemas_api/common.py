@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ..explain import API_SCHEMA
+
 DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 SLUG_PATTERN: Final = "^[a-z0-9]+(-[a-z0-9]+)*$"
 """Member, engagement, skill and region ids: the record formats' slug rule."""
@@ -41,7 +43,10 @@ def envelope(base_url: str, name: str, title: str, description: str, key: str, i
         "additionalProperties": False,
         "required": ["schema", "generated", key],
         "properties": {
-            "schema": {"const": 1, "description": "Version of this shape; bumped only when a key changes meaning."},
+            "schema": {
+                "const": API_SCHEMA,
+                "description": "Version of this shape; bumped only when a key changes meaning.",
+            },
             "generated": {**date(), "description": "The build date the figures are computed for."},
             key: {"type": "array", "items": {"$ref": f"#/$defs/{item}"}},
         },
