@@ -64,6 +64,80 @@ KEPT: Final = frozenset({".git"})
 """What a target folder may already hold: a freshly cloned or ``git init``-ed repository."""
 
 
+STARTER_SKILLS: Final = (
+    ("3d-modeling", "Modélisation 3D", "3D modelling"),
+    ("accessibility", "Accessibilité", "Accessibility"),
+    ("animation", "Animation", "Animation"),
+    ("art-direction", "Direction artistique", "Art direction"),
+    ("branding", "Identité de marque", "Branding"),
+    ("community-management", "Animation de communauté", "Community management"),
+    ("copywriting", "Rédaction", "Copywriting"),
+    ("data-visualisation", "Visualisation de données", "Data visualisation"),
+    ("editorial-design", "Mise en page", "Editorial design"),
+    ("event-production", "Production d'événements", "Event production"),
+    ("graphic-design", "Design graphique", "Graphic design"),
+    ("illustration", "Illustration", "Illustration"),
+    ("media-relations", "Relations presse", "Media relations"),
+    ("motion-design", "Motion design", "Motion design"),
+    ("packaging", "Packaging", "Packaging design"),
+    ("photography", "Photographie", "Photography"),
+    ("print-production", "Fabrication imprimée", "Print production"),
+    ("project-management", "Gestion de projet", "Project management"),
+    ("seo", "Référencement (SEO)", "SEO"),
+    ("social-media", "Réseaux sociaux", "Social media"),
+    ("sound-design", "Design sonore", "Sound design"),
+    ("strategy", "Stratégie de communication", "Communication strategy"),
+    ("translation", "Traduction", "Translation"),
+    ("ux-design", "Design UX", "UX design"),
+    ("video-editing", "Montage vidéo", "Video editing"),
+    ("video-production", "Production vidéo", "Video production"),
+    ("web-development", "Développement web", "Web development"),
+)
+"""The skills a new network starts with, ``(id, French label, English label)``, for the
+operator to edit: a creative and communication network's usual trades."""
+
+STARTER_REGIONS: Final = (
+    ("auvergne-rhone-alpes", "Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes"),
+    ("bourgogne-franche-comte", "Bourgogne-Franche-Comté", "Bourgogne-Franche-Comté"),
+    ("bretagne", "Bretagne", "Brittany"),
+    ("centre-val-de-loire", "Centre-Val de Loire", "Centre-Val de Loire"),
+    ("corse", "Corse", "Corsica"),
+    ("grand-est", "Grand Est", "Grand Est"),
+    ("guadeloupe", "Guadeloupe", "Guadeloupe"),
+    ("guyane", "Guyane", "French Guiana"),
+    ("hauts-de-france", "Hauts-de-France", "Hauts-de-France"),
+    ("ile-de-france", "Île-de-France", "Île-de-France"),
+    ("la-reunion", "La Réunion", "Réunion"),
+    ("martinique", "Martinique", "Martinique"),
+    ("mayotte", "Mayotte", "Mayotte"),
+    ("normandie", "Normandie", "Normandy"),
+    ("nouvelle-aquitaine", "Nouvelle-Aquitaine", "Nouvelle-Aquitaine"),
+    ("occitanie", "Occitanie", "Occitania"),
+    ("pays-de-la-loire", "Pays de la Loire", "Pays de la Loire"),
+    ("provence-alpes-cote-d-azur", "Provence-Alpes-Côte d'Azur", "Provence-Alpes-Côte d'Azur"),
+)
+"""The regions of France, ``(id, French name, English name)``."""
+
+
+def label_yaml(labels: Mapping[str, str], languages: Sequence[str]) -> str:
+    """A label in site.yml's shape for ``languages``: one text when every language says the same."""
+    texts = [labels[language] for language in languages]
+    if len(set(texts)) == 1:
+        return yaml_value(texts[0])
+    return "{" + ", ".join(f"{language}: {_flow_value(labels[language])}" for language in languages) + "}"
+
+
+def _flow_value(text: str) -> str:
+    """A scalar inside a ``{…}`` flow mapping, where commas and brackets would end it."""
+    value = yaml_value(text)
+    return json.dumps(text, ensure_ascii=False) if any(c in value for c in ",[]{}") else value
+
+
+def vocabulary_lines(terms: Sequence[tuple[str, str, str]], languages: Sequence[str]) -> str:
+    """The indented ``id: label`` lines of a starter vocabulary, labelled in the site's languages."""
+    return "\n".join(f"  {term}: {label_yaml({'fr': fr, 'en': en}, languages)}" for term, fr, en in terms)
+
+
 @dataclass(frozen=True, slots=True)
 class NewSite:
     """What a new network is made from: the answers to ``triangle init``'s questions."""
@@ -153,7 +227,11 @@ def render_files(site: NewSite) -> dict[str, str]:
     """Every file of the new repository, by its path, in writing order. Pure: no disk writes."""
     check_options(site)
     env = _environment()
-    values = {"site": site}
+    values = {
+        "site": site,
+        "skills": vocabulary_lines(STARTER_SKILLS, site.languages),
+        "regions": vocabulary_lines(STARTER_REGIONS, site.languages),
+    }
     files = {
         target.format(coordinator=site.coordinator): env.get_template(name).render(values) for name, target in FILES
     }
