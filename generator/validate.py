@@ -35,7 +35,7 @@ from .model import (
     frozen_map,
 )
 from .schema import ATTESTATION
-from .vocabulary import Vocabulary
+from .vocabulary import Vocabulary, closest
 
 RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -177,7 +177,7 @@ class _Validator:
         for index, value in enumerate(values):
             if value in declared:
                 continue
-            close = vocabulary.closest(value, declared)
+            close = closest(value, declared)
             hint = f"did you mean {close!r}? Declare" if close else "declare"
             self.warn(
                 source,

@@ -113,15 +113,16 @@ class Vocabulary:
             return region_name(slug)
         return labels.get(language) or labels[self.languages[0]]
 
-    def closest(self, word: str, declared: Mapping[str, Mapping[str, str]]) -> str | None:
-        """The declared id a misspelt one most likely meant, matching ids and labels.
 
-        Labels are compared as slugs, so ``gestion-de-projet`` finds the skill
-        labelled "Gestion de projet" whatever its id.
-        """
-        candidates = {term: term for term in declared}
-        for term, labels in declared.items():
-            for label in labels.values():
-                candidates.setdefault(slugify(label), term)
-        close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
-        return candidates[close[0]] if close else None
+def closest(word: str, declared: Mapping[str, Mapping[str, str]]) -> str | None:
+    """The declared id a misspelt one most likely meant, matching ids and labels.
+
+    Labels are compared as slugs, so ``gestion-de-projet`` finds the skill labelled
+    "Gestion de projet" whatever its id.
+    """
+    candidates = {term: term for term in declared}
+    for term, labels in declared.items():
+        for label in labels.values():
+            candidates.setdefault(slugify(label), term)
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.75)
+    return candidates[close[0]] if close else None
