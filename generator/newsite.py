@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import yaml
+
 from . import __version__
 from .diagnostics import Diagnostic, UsageError
 from .fields import SLUG_RE, Choice, Context, ListOf, RecordType
@@ -123,14 +125,21 @@ def label_yaml(labels: Mapping[str, str], languages: Sequence[str]) -> str:
     """A label in site.yml's shape for ``languages``: one text when every language says the same."""
     texts = [labels[language] for language in languages]
     if len(set(texts)) == 1:
-        return yaml_value(texts[0])
-    return "{" + ", ".join(f"{language}: {_flow_value(labels[language])}" for language in languages) + "}"
+        return _label_value(texts[0])
+    return "{" + ", ".join(f"{language}: {_label_value(labels[language])}" for language in languages) + "}"
 
 
-def _flow_value(text: str) -> str:
-    """A scalar inside a ``{…}`` flow mapping, where commas and brackets would end it."""
-    value = yaml_value(text)
-    return json.dumps(text, ensure_ascii=False) if any(c in value for c in ",[]{}") else value
+_PLAIN_LABEL = re.compile(r"\w[\w .'&()/+-]*", re.UNICODE)
+
+
+def _label_value(text: str) -> str:
+    """A label as ``triangle fmt`` writes it: plain when every YAML reader takes it for that text.
+
+    Also safe inside a ``{…}`` flow mapping: a label with a comma or a bracket is quoted.
+    """
+    if _PLAIN_LABEL.fullmatch(text) and not text.endswith(" ") and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
 
 
 def vocabulary_lines(terms: Sequence[tuple[str, str, str]], languages: Sequence[str]) -> str:

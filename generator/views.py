@@ -12,9 +12,12 @@ may see is taken here, once, where a test can check it without parsing HTML:
 * links are published only when they are ``https://``.
 
 Nothing here depends on the language: the same view renders every language's page,
-so a member's page is prepared once however many languages the site has. Lookups
-that every page needs (names, cards, per-skill and per-region lists) are built once
-in :class:`SiteIndex`, so that no page costs more than its own content.
+so a member's page is prepared once however many languages the site has. The one
+exception is the lists of skills and regions, which are named and sorted by the labels
+of each language (:class:`Listing`; templates name a skill or region with the
+language's ``skill`` and ``region`` filters). Lookups that every page needs (names,
+cards, per-skill and per-region lists) are built once in :class:`SiteIndex`, so that
+no page costs more than its own content.
 """
 
 from __future__ import annotations
@@ -149,6 +152,7 @@ class Group:
 
     slug: str
     name: str
+    """The label in the language of the :class:`Listing` that holds the group."""
     cards: tuple[Card, ...]
     """Ordered by level, then trust."""
     proven: int = 0

@@ -183,6 +183,7 @@ def test_init_writes_the_starter_vocabulary_in_the_chosen_languages(tmp_path: Pa
         assert list(vocabulary.regions) == [term for term, _, _ in STARTER_REGIONS] == sorted(REGION_NAMES)
         assert vocabulary.region("bretagne", languages[-1]) == ("Brittany" if "en" in languages else "Bretagne")
         assert invoke("-C", str(root), "check", "--strict", "--today", TODAY) == (0, "No problems found in 1 file.\n")
+        assert invoke("-C", str(root), "fmt", "--check")[0] == 0  # written as `triangle fmt` would
     assert 20 <= len(STARTER_SKILLS) <= 30
     text = (tmp_path / "both" / "site.yml").read_text(encoding="utf-8")
     assert "  project-management: {fr: Gestion de projet, en: Project management}\n" in text
