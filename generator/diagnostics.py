@@ -141,6 +141,8 @@ CODES: dict[str, str] = {
     "uncontested-side": "a resolution ruling on a side nobody contests",
     "invalid-resolution": "a side both upheld and withdrawn",
     "missing-signature": "an unsigned record where signatures are required",
+    "missing-label": "a declared skill or region without a label in one of the site's languages",
+    "label-language": "a label of a skill or region in a language the site does not publish",
     # Rewriting files (triangle fmt, triangle new, triangle attest)
     "format-unsafe": "a file fmt cannot put in canonical form without changing its values or comments",
     "file-changed": "a file changed on disk after it was read, so it was not rewritten",
@@ -150,5 +152,7 @@ CODES: dict[str, str] = {
     "unmeasurable-delay": "warning: late with no deadline or due date to measure it by",
     "reply-without-attestation": "warning: a reply to an attestation that does not exist",
     "incomplete-resolution": "warning: a contested side the resolution leaves undecided",
+    "unknown-skill": "warning: a skill the network's site.yml does not declare (when it declares skills)",
+    "unknown-region": "warning: a region the network's site.yml does not declare (when it declares regions)",
 }
 """Every stable diagnostic code and what it means; codes never change meaning once released."""

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, NamedTuple
 from urllib.parse import urlsplit
 
@@ -30,6 +30,7 @@ from .diagnostics import UsageError
 from .markup import plain_text
 from .model import Engagement, Member, Site
 from .score import Scores
+from .vocabulary import Vocabulary
 from .write import Output
 
 MAX_ENTRIES: Final = 50
@@ -109,11 +110,12 @@ def confirmed_on(engagement: Engagement) -> dt.date:
 
 
 def engagement_entry(
-    site: Site, engagement: Engagement, base_url: str, pages: str, words: dict[str, str]
+    site: Site, engagement: Engagement, base_url: str, pages: str, words: dict[str, str], skill: Callable[[str], str]
 ) -> Entry | None:
     """The entry of a confirmed engagement, or None when both parties withdrew.
 
-    ``base_url`` (the site's) makes the id, ``pages`` (the language's root) the link.
+    ``base_url`` (the site's) makes the id, ``pages`` (the language's root) the link;
+    ``skill`` names a skill in the feed's language.
     """
     published = {m: site.members[m].status != "withdrawn" for m in engagement.parties}
     if not any(published.values()):
@@ -124,7 +126,9 @@ def engagement_entry(
 
     page = engagement.supplier if published[engagement.supplier] else engagement.client
     summary = words["engagement_summary"].format(
-        supplier=name(engagement.supplier), client=name(engagement.client), skills=", ".join(engagement.skills)
+        supplier=name(engagement.supplier),
+        client=name(engagement.client),
+        skills=", ".join(skill(s) for s in engagement.skills),
     )
     if not published[engagement.supplier]:
         summary = summary[:1].upper() + summary[1:]  # the sentence starts with "former member"
@@ -181,7 +185,9 @@ def newest(site: Site, scores: Scores) -> list[tuple[int, int, str]]:
     return heapq.nsmallest(MAX_ENTRIES, candidates())
 
 
-def feed_entries(site: Site, scores: Scores, base_url: str, pages: str, words: dict[str, str]) -> list[Entry]:
+def feed_entries(
+    site: Site, scores: Scores, base_url: str, pages: str, words: dict[str, str], skill: Callable[[str], str]
+) -> list[Entry]:
     """The :data:`MAX_ENTRIES` newest entries, newest first; on one day engagements
     come before members, each kind by id."""
     entries: list[Entry] = []
@@ -189,7 +195,7 @@ def feed_entries(site: Site, scores: Scores, base_url: str, pages: str, words: d
         if rank == 1:
             entries.append(member_entry(site.members[key], base_url, pages, words))
             continue
-        entry = engagement_entry(site, site.engagements[key], base_url, pages, words)
+        entry = engagement_entry(site, site.engagements[key], base_url, pages, words, skill)
         assert entry is not None, "engagements between former members are never selected"
         entries.append(entry)
     return entries
@@ -219,7 +225,8 @@ def feed_outputs(site: Site, scores: Scores, base_url: str, language: str) -> It
     prefix = "" if language == site.config.languages[0] else f"{language}/"
     site_url = base_url.rstrip("/") + "/"
     root = site_url + prefix
-    entries = feed_entries(site, scores, site_url, root, words)
+    vocabulary = Vocabulary.of(site.config)
+    entries = feed_entries(site, scores, site_url, root, words, lambda slug: vocabulary.skill(slug, language))
     updated = entries[0].day if entries else site.today
     head = (
         '<?xml version="1.0" encoding="utf-8"?>\n'

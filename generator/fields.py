@@ -717,3 +717,105 @@ class OneOf(FieldType):
 
     def describe(self) -> str:
         return f"{self.scalar.describe()}, or {self.mapping.describe()}"
+
+
+@dataclass(frozen=True)
+class Label(FieldType):
+    """A display name: one text for every language, or a mapping language → text.
+
+    The converted value is a tuple of ``(language, text)`` pairs; a text written once
+    for every language has the language ``"*"``. Whether each of the site's languages
+    has its label is a rule of the whole site.yml (see :mod:`config`).
+    """
+
+    languages: tuple[str, ...]
+    max_length: int = 80
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        text = Text(self.max_length)
+        if type(node) is not MappingNode:
+            value = text.convert(node, ctx)
+            return value if value is INVALID else (("*", value),)
+        if not node.items:
+            return ctx.fail(
+                node.position,
+                "empty-value",
+                "this label has no language; write one text, or one line per language such as 'fr: …'",
+            )
+        language = Choice(self.languages)
+        pairs: list[tuple[str, str]] = []
+        ok = True
+        for key, value_node in node.items:
+            code = language.convert(key, ctx)
+            value = text.convert(value_node, ctx)
+            if code is INVALID or value is INVALID:
+                ok = False
+                continue
+            pairs.append((code, value))
+        return tuple(pairs) if ok else INVALID
+
+    def json_schema(self) -> dict[str, Any]:
+        text = Text(self.max_length).json_schema()
+        return {
+            "oneOf": [
+                text,
+                {
+                    "type": "object",
+                    "propertyNames": {"enum": list(self.languages)},
+                    "additionalProperties": text,
+                    "minProperties": 1,
+                },
+            ]
+        }
+
+    def describe(self) -> str:
+        codes = ", ".join(f"`{c}`" for c in self.languages)
+        return f"text ≤ {self.max_length} characters, or map of language ({codes}) → text"
+
+
+@dataclass(frozen=True)
+class Vocabulary(FieldType):
+    """The declared ids of a vocabulary (skills, regions) with their labels, in the order written."""
+
+    what: str
+    label: Label
+    max_items: int = 500
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        if type(node) is not MappingNode:
+            return _not_container(node, ctx, f"'{self.what}-id: label' lines", "")
+        if not node.items:
+            return ctx.fail(
+                node.position,
+                "wrong-length",
+                f"no {self.what} is declared here; declare at least one, or remove the key to accept any {self.what}",
+            )
+        if len(node.items) > self.max_items:
+            return ctx.fail(
+                node.position,
+                "wrong-length",
+                f"{len(node.items)} {self.what}s are declared here; at most {self.max_items} are allowed",
+            )
+        slug = Slug(self.what)
+        pairs: list[tuple[str, Any]] = []
+        ok = True
+        for key, value_node in node.items:
+            term = slug.convert(key, ctx)
+            label = self.label.convert(value_node, ctx)
+            if term is INVALID or label is INVALID:
+                ok = False
+                continue
+            pairs.append((term, label))
+        return tuple(pairs) if ok else INVALID
+
+    def json_schema(self) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "propertyNames": {"pattern": SLUG_PATTERN, "maxLength": 64},
+            "additionalProperties": self.label.json_schema(),
+            "minProperties": 1,
+            "maxProperties": self.max_items,
+        }
+
+    def describe(self) -> str:
+        return f"map (1–{self.max_items}) of {self.what} (slug) → label: {self.label.describe()}"

@@ -22,6 +22,11 @@ SIDES_OF_CLIENT_ATTESTATION: tuple[str, ...] = ("delivery", "quality", "relation
 SIDES_OF_SUPPLIER_ATTESTATION: tuple[str, ...] = ("payment", "relationship")
 """What the supplier's attestation says about the client, and so what the client may contest."""
 
+Labels = tuple[tuple[str, str], ...]
+"""A label as declared: ``(language, text)`` pairs; language ``"*"`` for one text in every language."""
+Terms = tuple[tuple[str, Labels], ...]
+"""A declared vocabulary (skills, regions): ``(id, labels)`` in the order site.yml lists them."""
+
 EMPTY: Mapping[str, tuple[int, int]] = MappingProxyType({})
 K = TypeVar("K")
 V = TypeVar("V")
@@ -197,6 +202,10 @@ class SiteConfig:
     signatures: str
     scoring: ScoringConfig
     description: str | None = None
+    skills: Terms | None = None
+    """The declared skills; ``None`` when site.yml declares none (every skill slug is accepted)."""
+    regions: Terms | None = None
+    """The declared regions; ``None`` when site.yml declares none."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+import yaml
+
 from . import __version__
 from .diagnostics import Diagnostic, UsageError
 from .fields import SLUG_RE, Choice, Context, ListOf, RecordType
@@ -62,6 +64,87 @@ SOURCE_RE: Final = re.compile(r"^(https://|ssh://([A-Za-z0-9._-]+@)?|file://)[^\
 PIN_RE: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 KEPT: Final = frozenset({".git"})
 """What a target folder may already hold: a freshly cloned or ``git init``-ed repository."""
+
+
+STARTER_SKILLS: Final = (
+    ("3d-modeling", "Modélisation 3D", "3D modelling"),
+    ("accessibility", "Accessibilité", "Accessibility"),
+    ("animation", "Animation", "Animation"),
+    ("art-direction", "Direction artistique", "Art direction"),
+    ("branding", "Identité de marque", "Branding"),
+    ("community-management", "Animation de communauté", "Community management"),
+    ("copywriting", "Rédaction", "Copywriting"),
+    ("data-visualisation", "Visualisation de données", "Data visualisation"),
+    ("editorial-design", "Mise en page", "Editorial design"),
+    ("event-production", "Production d'événements", "Event production"),
+    ("graphic-design", "Design graphique", "Graphic design"),
+    ("illustration", "Illustration", "Illustration"),
+    ("media-relations", "Relations presse", "Media relations"),
+    ("motion-design", "Motion design", "Motion design"),
+    ("packaging", "Packaging", "Packaging design"),
+    ("photography", "Photographie", "Photography"),
+    ("print-production", "Fabrication imprimée", "Print production"),
+    ("project-management", "Gestion de projet", "Project management"),
+    ("seo", "Référencement (SEO)", "SEO"),
+    ("social-media", "Réseaux sociaux", "Social media"),
+    ("sound-design", "Design sonore", "Sound design"),
+    ("strategy", "Stratégie de communication", "Communication strategy"),
+    ("translation", "Traduction", "Translation"),
+    ("ux-design", "Design UX", "UX design"),
+    ("video-editing", "Montage vidéo", "Video editing"),
+    ("video-production", "Production vidéo", "Video production"),
+    ("web-development", "Développement web", "Web development"),
+)
+"""The skills a new network starts with, ``(id, French label, English label)``, for the
+operator to edit: a creative and communication network's usual trades."""
+
+STARTER_REGIONS: Final = (
+    ("auvergne-rhone-alpes", "Auvergne-Rhône-Alpes", "Auvergne-Rhône-Alpes"),
+    ("bourgogne-franche-comte", "Bourgogne-Franche-Comté", "Bourgogne-Franche-Comté"),
+    ("bretagne", "Bretagne", "Brittany"),
+    ("centre-val-de-loire", "Centre-Val de Loire", "Centre-Val de Loire"),
+    ("corse", "Corse", "Corsica"),
+    ("grand-est", "Grand Est", "Grand Est"),
+    ("guadeloupe", "Guadeloupe", "Guadeloupe"),
+    ("guyane", "Guyane", "French Guiana"),
+    ("hauts-de-france", "Hauts-de-France", "Hauts-de-France"),
+    ("ile-de-france", "Île-de-France", "Île-de-France"),
+    ("la-reunion", "La Réunion", "Réunion"),
+    ("martinique", "Martinique", "Martinique"),
+    ("mayotte", "Mayotte", "Mayotte"),
+    ("normandie", "Normandie", "Normandy"),
+    ("nouvelle-aquitaine", "Nouvelle-Aquitaine", "Nouvelle-Aquitaine"),
+    ("occitanie", "Occitanie", "Occitania"),
+    ("pays-de-la-loire", "Pays de la Loire", "Pays de la Loire"),
+    ("provence-alpes-cote-d-azur", "Provence-Alpes-Côte d'Azur", "Provence-Alpes-Côte d'Azur"),
+)
+"""The regions of France, ``(id, French name, English name)``."""
+
+
+def label_yaml(labels: Mapping[str, str], languages: Sequence[str]) -> str:
+    """A label in site.yml's shape for ``languages``: one text when every language says the same."""
+    texts = [labels[language] for language in languages]
+    if len(set(texts)) == 1:
+        return _label_value(texts[0])
+    return "{" + ", ".join(f"{language}: {_label_value(labels[language])}" for language in languages) + "}"
+
+
+_PLAIN_LABEL = re.compile(r"\w[\w .'&()/+-]*", re.UNICODE)
+
+
+def _label_value(text: str) -> str:
+    """A label as ``triangle fmt`` writes it: plain when every YAML reader takes it for that text.
+
+    Also safe inside a ``{…}`` flow mapping: a label with a comma or a bracket is quoted.
+    """
+    if _PLAIN_LABEL.fullmatch(text) and not text.endswith(" ") and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def vocabulary_lines(terms: Sequence[tuple[str, str, str]], languages: Sequence[str]) -> str:
+    """The indented ``id: label`` lines of a starter vocabulary, labelled in the site's languages."""
+    return "\n".join(f"  {term}: {label_yaml({'fr': fr, 'en': en}, languages)}" for term, fr, en in terms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +236,11 @@ def render_files(site: NewSite) -> dict[str, str]:
     """Every file of the new repository, by its path, in writing order. Pure: no disk writes."""
     check_options(site)
     env = _environment()
-    values = {"site": site}
+    values = {
+        "site": site,
+        "skills": vocabulary_lines(STARTER_SKILLS, site.languages),
+        "regions": vocabulary_lines(STARTER_REGIONS, site.languages),
+    }
     files = {
         target.format(coordinator=site.coordinator): env.get_template(name).render(values) for name, target in FILES
     }

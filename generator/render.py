@@ -56,8 +56,6 @@ from .views import (
     member_page,
     method_document,
     network_view,
-    region_name,
-    skill_name,
 )
 from .write import Output
 
@@ -226,8 +224,9 @@ class Renderer:
         env.globals.update(_=fast.gettext, gettext=fast.gettext, ngettext=fast.ngettext)
         env.filters["markdown"] = render_markdown
         env.filters["plain"] = plain_text
-        env.filters["region"] = region_name
-        env.filters["skill"] = skill_name
+        vocabulary = self.index.vocabulary
+        env.filters["region"] = lambda slug: vocabulary.region(slug, language)
+        env.filters["skill"] = lambda slug: vocabulary.skill(slug, language)
         env.globals.update(
             fmt=Formatter(language),
             lang=language,
@@ -382,6 +381,7 @@ class Fragments:
         self.index = index
         self.fmt = Formatter(language)
         self.t = translations(language)
+        self.vocabulary, self.language = index.vocabulary, language
         words = env.get_template("_words.html").module
 
         def table(name: str) -> dict[str, str]:
@@ -492,6 +492,14 @@ class Fragments:
             return self._say(message, outcome=word, num=str(days_late))
         return word
 
+    def skill(self, slug: str) -> str:
+        """A skill's label in this language."""
+        return self.vocabulary.skill(slug, self.language)
+
+    def region(self, slug: str) -> str:
+        """A region's label in this language."""
+        return self.vocabulary.region(slug, self.language)
+
     # -- small pieces the member page repeats
 
     def badge(self, side: str, level: str) -> Markup:
@@ -511,7 +519,7 @@ class Fragments:
         items = []
         for slug, count in skills:
             times = f' <span class="count">× {count}</span>' if count else ""
-            items.append(f'<li><a href="../../skills/{slug}/">{_e(skill_name(slug))}</a>{times}</li>')
+            items.append(f'<li><a href="../../skills/{slug}/">{_e(self.skill(slug))}</a>{times}</li>')
         return Markup("".join(items))
 
     # -- cards
@@ -565,7 +573,7 @@ class Fragments:
         shown, proven, more = c.shown_skills
         skills = ""
         if shown:
-            links = ", ".join(f'<a href="{base}skills/{s}/">{_e(skill_name(s))}</a>' for s in shown)
+            links = ", ".join(f'<a href="{base}skills/{s}/">{_e(self.skill(s))}</a>' for s in shown)
             label = self.words["proven"] if proven else self.words["declared"]
             extra = ""
             if more:
@@ -579,7 +587,7 @@ class Fragments:
             f'data-rank="{self.index.rank[c.id]}">'
             f'<h3 class="card-name"><a href="{base}members/{c.id}/">{name}</a></h3>{left}'
             f'<p class="card-headline">{_e(c.headline)}</p>'
-            f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(region_name(c.region))}</a></p>'
+            f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(self.region(c.region))}</a></p>'
             f'<ul class="badges" aria-label="{self.words["levels"]}">{badges}</ul>{skills}</article>'
         )
 
@@ -703,7 +711,7 @@ class Fragments:
             meta.append(say(gettext("deadline %(date)s"), date=fmt.date(e.deadline)))
         if e.invoice_due:
             meta.append(say(gettext("invoice due %(date)s"), date=fmt.date(e.invoice_due)))
-        skills = ", ".join(_e(skill_name(slug)) for slug in e.skills)
+        skills = ", ".join(_e(self.skill(slug)) for slug in e.skills)
         parts = [
             f'<article class="engagement status-{e.status}" id="e-{e.id}">',
             f"<h4>{_e(e.title)}</h4>",
@@ -861,12 +869,13 @@ def render_site(
     settings = method_json(scores)
     coordinators = index.public(scores.seeds)
     for language in renderer.languages:
-        yield renderer.page("index.html", "index.html", language, index=index)
-        yield renderer.page("skills.html", "skills/index.html", language, groups=index.skills)
-        yield renderer.page("regions.html", "regions/index.html", language, groups=index.regions)
-        for group in index.skills:
+        listing = index.listings[language]  # named and ordered in this language
+        yield renderer.page("index.html", "index.html", language, index=listing)
+        yield renderer.page("skills.html", "skills/index.html", language, groups=listing.skills)
+        yield renderer.page("regions.html", "regions/index.html", language, groups=listing.regions)
+        for group in listing.skills:
             yield renderer.page("skill.html", f"skills/{group.slug}/index.html", language, group=group)
-        for group in index.regions:
+        for group in listing.regions:
             yield renderer.page("region.html", f"regions/{group.slug}/index.html", language, group=group)
         yield renderer.page("network.html", "network/index.html", language, network=network)
         yield renderer.page(

@@ -16,7 +16,7 @@ import difflib
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -24,6 +24,7 @@ from typing import Any, Final
 import click
 
 from . import safe_write
+from .config import load_config
 from .diagnostics import Diagnostic, Position, TriangleError, UsageError
 from .discover import CONTENT, YEAR_RE
 from .fields import INVALID, Context, FieldType, ListOf, MapOf, OneOf, RecordType, Text, slugify
@@ -31,6 +32,7 @@ from .fmt import dump
 from .load import MappingNode, Node, ScalarNode, SequenceNode, load_file
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER
 from .validate import RESERVED_NAMES
+from .vocabulary import Vocabulary, closest
 
 SCHEMA_LINE: Final = "# yaml-language-server: $schema={}\n"
 ID_WORDS_LENGTH: Final = 48
@@ -244,6 +246,42 @@ def each_member(root: Path, what: str, not_: str | None = None) -> Check:
     return check
 
 
+def declared(root: Path, key: str) -> Mapping[str, Mapping[str, str]] | None:
+    """The skills or regions site.yml declares (id → language → label), or ``None`` when it declares none."""
+    vocabulary = Vocabulary.of(load_config(root))
+    return vocabulary.skills if key == "skills" else vocabulary.regions
+
+
+def in_vocabulary(terms: Mapping[str, Mapping[str, str]] | None, what: str) -> Check | None:
+    """A check that a value (or each of a list) is a declared skill or region, suggesting close ones.
+
+    Stricter than ``check``'s warning on purpose: a new record should start clean.
+    """
+    if terms is None:
+        return None
+
+    def check(value: Any) -> Any:
+        unknown = [item for item in (value if isinstance(value, tuple) else (value,)) if item not in terms]
+        if unknown:
+            problems = []
+            for item in unknown:
+                close = closest(item, terms)
+                hint = f" (did you mean {close!r}?)" if close else ""
+                problems.append(f"{what} {item!r} is not in the network's {what}s (site.yml){hint}")
+            raise BadValue(
+                "; ".join(problems)
+                + f" — choose among {', '.join(terms)}, or declare it in site.yml under {what}s first"
+            )
+        return value
+
+    return check
+
+
+def vocabulary_question(question: str, terms: Mapping[str, Mapping[str, str]] | None) -> str:
+    """A question that lists the declared ids, when there are some."""
+    return f"{question}; one of: {', '.join(terms)}" if terms else question
+
+
 def not_after(today: dt.date, what: str) -> Check:
     """A check that a date is not after the build date (records state facts that happened)."""
 
@@ -402,17 +440,32 @@ def new_member(root: Path, member: str, options: dict[str, Any], today: dt.date,
     path = f"{CONTENT}/members/{member}.yml"
     refuse_existing(root, path)
     ask = asker.value
+    skills, regions = declared(root, "skills"), declared(root, "regions")
     values: dict[str, Any] = {
         "name": ask(MEMBER, "name", options.get("name"), "Display name", flag="--name"),
         "kind": ask(MEMBER, "kind", options.get("kind"), "Kind (person, organisation)", flag="--kind"),
         "headline": ask(
             MEMBER, "headline", options.get("headline"), "Headline (what you do, one line)", flag="--headline"
         ),
-        "region": ask(MEMBER, "region", options.get("region"), "Region (a slug, e.g. ile-de-france)", flag="--region"),
+        "region": ask(
+            MEMBER,
+            "region",
+            options.get("region"),
+            vocabulary_question("Region (a slug, e.g. ile-de-france)", regions),
+            flag="--region",
+            check=in_vocabulary(regions, "region"),
+        ),
         "location": ask(
             MEMBER, "location", options.get("location"), "Location (e.g. Paris)", flag="--location", required=False
         ),
-        "skills": ask(MEMBER, "skills", options.get("skills"), "Skills (slugs, separated by commas)", flag="--skills"),
+        "skills": ask(
+            MEMBER,
+            "skills",
+            options.get("skills"),
+            vocabulary_question("Skills (slugs, separated by commas)", skills),
+            flag="--skills",
+            check=in_vocabulary(skills, "skill"),
+        ),
         "languages": ask(
             MEMBER,
             "languages",
@@ -476,12 +529,14 @@ def new_engagement(root: Path, options: dict[str, Any], today: dt.date, asker: A
         check=other_than_client,
     )
     title = ask(ENGAGEMENT, "title", options.get("title"), "Title", flag="--title")
+    declared_skills = declared(root, "skills")
     skills = ask(
         ENGAGEMENT,
         "skills",
         options.get("skills"),
-        "Skills the supplier used (slugs, separated by commas)",
+        vocabulary_question("Skills the supplier used (slugs, separated by commas)", declared_skills),
         flag="--skills",
+        check=in_vocabulary(declared_skills, "skill"),
     )
     started = ask(
         ENGAGEMENT,

@@ -17,6 +17,7 @@ from .fields import (
     Date,
     Field,
     Integer,
+    Label,
     Language,
     ListOf,
     MapOf,
@@ -29,6 +30,7 @@ from .fields import (
     SshPublicKey,
     Text,
     Url,
+    Vocabulary,
 )
 from .model import ScoringConfig, SigningKey
 
@@ -42,6 +44,10 @@ MAX_BIO: Final = 4000
 MAX_COMMENT: Final = 2000
 MAX_SUMMARY: Final = 4000
 MAX_NOTE: Final = 2000
+
+INTERFACE_LANGUAGES: Final = ("fr", "en")
+"""The languages the site's interface is translated into."""
+MAX_LABEL: Final = 80
 
 member_id = Slug("member id")
 skill = Slug("skill")
@@ -281,7 +287,7 @@ SITE = RecordType(
         ),
         Field(
             "languages",
-            ListOf(Choice(("fr", "en")), 1, 2),
+            ListOf(Choice(INTERFACE_LANGUAGES), 1, len(INTERFACE_LANGUAGES)),
             "interface languages; the first is the default (`fr`, `en`)",
             default=("fr", "en"),
         ),
@@ -299,10 +305,35 @@ SITE = RecordType(
             "whether every attestation and resolution must be signed",
             default="optional",
         ),
+        Field(
+            "skills",
+            Vocabulary("skill", Label(INTERFACE_LANGUAGES, MAX_LABEL)),
+            "the network's skills: skill id → its label, one text or one per language "
+            "(`{fr: Gestion de projet, en: Project management}`); `check` warns of any other skill",
+        ),
+        Field(
+            "regions",
+            Vocabulary("region", Label(INTERFACE_LANGUAGES, MAX_LABEL), 200),
+            "the network's regions: region id → its label, as for `skills`; `check` warns of any other region",
+        ),
         Field("scoring", SCORING, "the numbers of the score (all optional)"),
     ),
     doc="The site configuration: site.yml at the repository root",
 )
+
+VOCABULARY_DOC: Final = (
+    "The network's shared vocabulary: each entry is `id: label`, where the id is the slug records",
+    "write and URLs use, and the label what pages show. A label is one text for every language",
+    "(`motion-design: Motion design`) or one text per language of the site",
+    "(`project-management: {fr: Gestion de projet, en: Project management}`); a label missing",
+    "for one of the site's `languages`, or given in a language the site does not publish, is an",
+    "error (`missing-label`, `label-language`): a French page never shows an English label.",
+    "When site.yml declares `skills` (or `regions`), `triangle check` warns of any other skill",
+    "(`unknown-skill`) or region (`unknown-region`) with the closest declared id; `--strict` makes",
+    "that an error. Without them any slug is accepted and shown made readable (`motion-design` →",
+    '"Motion design"; French region slugs by their proper names, `ile-de-france` → "Île-de-France").',
+)
+"""The explanation of ``skills`` and ``regions`` in the field reference."""
 
 RECORDS: Final = {
     "member": MEMBER,
@@ -351,6 +382,7 @@ def reference_markdown() -> str:
         lines += ["", f"## {kind}", "", record.doc or record.name, ""]
         lines += _table(record)
         if kind == "site":
+            lines += ["", "### skills and regions", "", *VOCABULARY_DOC]
             lines += ["", "### scoring", "", "Every key is optional; the default is shown.", ""]
             lines += _table(SCORING)
     return "\n".join(lines) + "\n"

@@ -35,6 +35,7 @@ from .model import (
     frozen_map,
 )
 from .schema import ATTESTATION
+from .vocabulary import Vocabulary, closest
 
 RESERVED_NAMES = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -77,6 +78,7 @@ class _Validator:
     def __init__(self, config: SiteConfig, today: dt.date) -> None:
         self.config = config
         self.today = today
+        self.vocabulary = Vocabulary.of(config)
         self.problems: list[Diagnostic] = []
         self.member_ids: frozenset[str] = frozenset()
         self.withdrawn: dict[str, Source] = {}
@@ -161,6 +163,30 @@ class _Validator:
                 )
             )
 
+    def declared(self, source: Source, key: str, values: Iterable[str]) -> None:
+        """Warn of a skill or region the network does not declare (when it declares that vocabulary).
+
+        A warning, not an error, so that a network adopting a vocabulary can migrate
+        its members' records at its own pace; ``--strict`` makes it an error.
+        """
+        vocabulary = self.vocabulary
+        kind, plural = ("region", "regions") if key == "region" else ("skill", "skills")
+        declared = vocabulary.regions if key == "region" else vocabulary.skills
+        if declared is None:
+            return
+        for index, value in enumerate(values):
+            if value in declared:
+                continue
+            close = closest(value, declared)
+            hint = f"did you mean {close!r}? Declare" if close else "declare"
+            self.warn(
+                source,
+                key if key == "region" else f"{key}[{index}]",
+                f"unknown-{kind}",
+                f"{kind} {value!r} is not in the network's {plural} (site.yml) — {hint} it in site.yml under "
+                f"{plural}, or use one of the declared {plural}",
+            )
+
     # -- members ---------------------------------------------------------------------
 
     def members(self, parsed: list[ParsedRecord], erased: frozenset[str] = frozenset()) -> dict[str, Member]:
@@ -188,7 +214,11 @@ class _Validator:
             else:
                 self.member_ref(source, key, sponsor, "sponsor")
         self.not_future(source, "joined", values.get("joined"), "joined date")
-        if len(self.problems) > before or not record.complete:
+        failed = len(self.problems) > before or not record.complete
+        self.declared(source, "skills", values.get("skills", ()))
+        if "region" in values:
+            self.declared(source, "region", (values["region"],))
+        if failed:
             return None
         return Member(id=mid, source=source, **values)
 
@@ -303,7 +333,9 @@ class _Validator:
             self.not_future(source, "started", started, "start date")
             self.not_before(source, "deadline", values.get("deadline"), started, "the deadline")
             self.not_before(source, "invoice_due", values.get("invoice_due"), started, "the invoice due date")
-        if len(self.problems) > before or not record.complete:
+        failed = len(self.problems) > before or not record.complete
+        self.declared(source, "skills", values.get("skills", ()))
+        if failed:
             return None
         return Engagement(id=file.name, source=source, **values)
 

@@ -12,20 +12,21 @@ may see is taken here, once, where a test can check it without parsing HTML:
 * links are published only when they are ``https://``.
 
 Nothing here depends on the language: the same view renders every language's page,
-so a member's page is prepared once however many languages the site has. Lookups
-that every page needs (names, cards, per-skill and per-region lists) are built once
-in :class:`SiteIndex`, so that no page costs more than its own content.
+so a member's page is prepared once however many languages the site has. The one
+exception is the lists of skills and regions, which are named and sorted by the labels
+of each language (:class:`Listing`; templates name a skill or region with the
+language's ``skill`` and ``region`` filters). Lookups that every page needs (names,
+cards, per-skill and per-region lists) are built once in :class:`SiteIndex`, so that
+no page costs more than its own content.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -39,31 +40,10 @@ from .markup import render_markdown
 from .model import Attestation, Engagement, Member, Site
 from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore
 from .status import BOTH_ATTESTED, COUNTED_STATUSES, AttestationState, State
+from .vocabulary import Vocabulary, sort_key
 
 LEVEL_RANK: Final = {"highly_reliable": 3, "reliable": 2, "mixed": 0, "new": 0, "not_applicable": 0, "caution": 0}
 """How a level weighs when members are ordered "most reliable first" (see :attr:`Card.standing`)."""
-
-REGION_NAMES: Final = {
-    "auvergne-rhone-alpes": "Auvergne-Rhône-Alpes",
-    "bourgogne-franche-comte": "Bourgogne-Franche-Comté",
-    "bretagne": "Bretagne",
-    "centre-val-de-loire": "Centre-Val de Loire",
-    "corse": "Corse",
-    "grand-est": "Grand Est",
-    "guadeloupe": "Guadeloupe",
-    "guyane": "Guyane",
-    "hauts-de-france": "Hauts-de-France",
-    "ile-de-france": "Île-de-France",
-    "la-reunion": "La Réunion",
-    "martinique": "Martinique",
-    "mayotte": "Mayotte",
-    "normandie": "Normandie",
-    "nouvelle-aquitaine": "Nouvelle-Aquitaine",
-    "occitanie": "Occitanie",
-    "pays-de-la-loire": "Pays de la Loire",
-    "provence-alpes-cote-d-azur": "Provence-Alpes-Côte d'Azur",
-}
-"""Proper names of the French regions (a slug cannot carry accents); other slugs are humanised."""
 
 NETWORKS: Final = (
     ("linkedin", "LinkedIn", ("linkedin.com",)),
@@ -84,34 +64,6 @@ POPULAR_SKILLS: Final = 10
 """Skills linked from the directory page; the skills page lists them all."""
 CARD_SKILLS: Final = 6
 """Skills shown on a directory card; the member page lists them all."""
-
-
-ACRONYMS: Final = frozenset({"2d", "3d", "ai", "ar", "b2b", "crm", "ui", "ux", "pao", "pr", "seo", "sea", "tv", "vr"})
-"""Words of a slug written in capitals when shown (``seo`` → ``SEO``)."""
-
-
-def humanise(slug: str) -> str:
-    """``motion-design`` → ``Motion design``, ``seo`` → ``SEO``: a readable name for a slug nobody named."""
-    words = [w.upper() if w in ACRONYMS else w for w in slug.split("-")]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:]
-
-
-def region_name(slug: str) -> str:
-    """A region's display name."""
-    return REGION_NAMES.get(slug) or humanise(slug)
-
-
-@functools.lru_cache(maxsize=4096)
-def skill_name(slug: str) -> str:
-    """A skill's display name (skills are open-ended slugs, shown as words)."""
-    return humanise(slug)
-
-
-def sort_key(name: str) -> str:
-    """Alphabetical order that ignores accents and case, the same on every machine."""
-    decomposed = unicodedata.normalize("NFKD", name)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 # ------------------------------------------------------------------------ people
@@ -224,6 +176,7 @@ class Group:
 
     slug: str
     name: str
+    """The label in the language of the :class:`Listing` that holds the group."""
     cards: tuple[Card, ...]
     """Ordered by level, then trust."""
     proven: int = 0
@@ -259,17 +212,14 @@ class SiteIndex:
             for skill in card.skills:
                 by_skill[skill].append(card)
             by_region[card.region].append(card)
-        self.skills: tuple[Group, ...] = tuple(
-            _skill_group(slug, by_skill[slug]) for slug in sorted(by_skill, key=lambda s: (sort_key(skill_name(s)), s))
-        )
-        self.popular: tuple[Group, ...] = tuple(sorted(self.skills, key=lambda g: (-len(g.cards), g.name, g.slug)))[
-            :POPULAR_SKILLS
-        ]
-        """The skills most members have, for the directory's "browse" links."""
-        self.regions: tuple[Group, ...] = tuple(
-            Group(slug, region_name(slug), tuple(sorted(by_region[slug], key=lambda c: c.standing)))
-            for slug in sorted(by_region, key=lambda s: (sort_key(region_name(s)), s))
-        )
+        self.vocabulary = Vocabulary.of(site.config)
+        skills = [_skill_group(slug, cards) for slug, cards in by_skill.items()]
+        regions = [Group(slug, "", tuple(sorted(cards, key=lambda c: c.standing))) for slug, cards in by_region.items()]
+        self.listings: Mapping[str, Listing] = {
+            language: _listing(self.cards, self.ranked, skills, regions, self.vocabulary, language)
+            for language in site.config.languages
+        }
+        """The per-skill and per-region lists in each language, named and ordered by its labels."""
         self.markdown = MarkdownCache()
         self.languages = 1
         """How many languages each page is drawn in (the renderer sets it): how often a view is asked for."""
@@ -305,10 +255,45 @@ class SiteIndex:
         return tuple(self.parties[i] for i in sorted((i for i in ids if i in order), key=order.__getitem__))
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The directory's lists in one language: what the directory, skill and region pages show."""
+
+    cards: tuple[Card, ...]
+    ranked: tuple[Card, ...]
+    """The cards "most reliable first": the directory's order."""
+    skills: tuple[Group, ...]
+    """Every skill, by its label in this language."""
+    popular: tuple[Group, ...]
+    """The skills most members have, for the directory's "browse" links."""
+    regions: tuple[Group, ...]
+    """Every region, by its label in this language."""
+
+
 def _skill_group(slug: str, cards: list[Card]) -> Group:
     proven = sorted((c for c in cards if slug in c.proven), key=lambda c: c.standing)
     declared = sorted((c for c in cards if slug not in c.proven), key=lambda c: c.standing)
-    return Group(slug, skill_name(slug), (*proven, *declared), len(proven))
+    return Group(slug, "", (*proven, *declared), len(proven))
+
+
+def _listing(
+    cards: tuple[Card, ...],
+    ranked: tuple[Card, ...],
+    skills: list[Group],
+    regions: list[Group],
+    vocabulary: Vocabulary,
+    language: str,
+) -> Listing:
+    """Name the groups in ``language`` and sort them by those names (accents and case ignored)."""
+    named_skills = sorted(
+        (replace(g, name=vocabulary.skill(g.slug, language)) for g in skills), key=lambda g: (sort_key(g.name), g.slug)
+    )
+    named_regions = sorted(
+        (replace(g, name=vocabulary.region(g.slug, language)) for g in regions),
+        key=lambda g: (sort_key(g.name), g.slug),
+    )
+    popular = sorted(named_skills, key=lambda g: (-len(g.cards), g.name, g.slug))[:POPULAR_SKILLS]
+    return Listing(cards, ranked, tuple(named_skills), tuple(popular), tuple(named_regions))
 
 
 _PLAIN_TEXT: Final = re.compile(r"[^\\`*_\[\]<>&#!|~=+{}\t\r]*")
@@ -660,7 +645,7 @@ class RegionFlow:
     """Confirmed engagements with a party in one region: both parties there, or only one."""
 
     slug: str
-    name: str
+    """Shown by its label in the page's language (the template's ``region`` filter)."""
     within: int
     across: int
 
@@ -717,7 +702,7 @@ def network_stats(site: Site, scores: Scores) -> NetworkStats:
             quarters.append(Quarter(year, quarter, *c))
             year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
     regions = tuple(
-        RegionFlow(slug, region_name(slug), within[slug], across[slug])
+        RegionFlow(slug, within[slug], across[slug])
         for slug in sorted(set(within) | set(across), key=lambda s: (-(within[s] + across[s]), s))
     )
     return NetworkStats(tuple(quarters), regions, total_within + total_across, total_within, total_across)
@@ -742,7 +727,11 @@ def relation_graph(index: SiteIndex, limit: int) -> tuple[tuple[Relation, ...], 
     related = [c for c in index.cards if index.public(scores.members[c.id].relations)]
     kept = sorted(related, key=lambda c: (-c.trust, sort_key(c.name), c.id))[:limit]
     kept_ids = {c.id for c in kept}
-    ordered = sorted(kept, key=lambda c: (sort_key(region_name(c.region)), c.region, sort_key(c.name), c.id))
+    # One layout for every language: regions in the order of the first language's labels.
+    vocabulary, language = index.vocabulary, index.site.config.languages[0]
+    ordered = sorted(
+        kept, key=lambda c: (sort_key(vocabulary.region(c.region, language)), c.region, sort_key(c.name), c.id)
+    )
     nodes = tuple(
         Relation(
             index.party(c.id),

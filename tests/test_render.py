@@ -35,7 +35,8 @@ from generator.render import (
     render_site,
 )
 from generator.score import score_site
-from generator.views import humanise, plain_markdown, region_name
+from generator.views import plain_markdown
+from generator.vocabulary import humanise, region_name
 
 from .conftest import REPO, TODAY
 

@@ -217,7 +217,7 @@ function setUpSearch(kept) {
 
 // ------------------------------------------------------------------ evidence links
 
-// "See the evidence" links to a folded <details>: unfold it when it is the target.
+// "How this level was computed" links to a folded <details>: unfold it when it is the target.
 function openTarget() {
   const id = decodeURIComponent(window.location.hash.slice(1));
   const target = id && document.getElementById(id);
