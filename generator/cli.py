@@ -528,6 +528,7 @@ def new_member(
     options["links"] = _links(options["links"])
     draft = scaffold.new_member(root, member_id, options, day, _asker(interactive))
     _write_new_record(root, draft, day)
+    click.echo("\n".join(scaffold.next_step_member(draft)))
 
 
 @new.command("engagement")
@@ -553,8 +554,7 @@ def new_engagement(ctx: click.Context, /, interactive: bool | None, today: dt.da
     day = resolve_today(today)
     draft = scaffold.new_engagement(root, options, day, _asker(interactive))
     _write_new_record(root, draft, day)
-    eid = draft.path.split("/")[-2]
-    click.echo(f"next: each party attests it with 'triangle attest {eid} --as MEMBER'")
+    click.echo("\n".join(scaffold.next_step_engagement(root, draft)))
 
 
 @cli.command()
@@ -591,6 +591,7 @@ def attest(
     day = resolve_today(today)
     draft = scaffold.attest(root, engagement, options, day, _asker(interactive))
     _write_new_record(root, draft, day)
+    click.echo("\n".join(scaffold.next_step_attestation(root, draft)))
 
 
 @cli.command("fmt")
