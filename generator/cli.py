@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -217,11 +218,10 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
     site is invalid, 2 for a usage mistake such as an unknown member.
     """
     # Imported here: numpy and scipy take a moment to load, and only scoring needs them.
-    import difflib
     import json
 
     from .api import members_export
-    from .explain import explain_json, explain_text
+    from .explain import explain_json, explain_text, unknown_member_message
     from .score import score_site
 
     if everyone == (member is not None):
@@ -234,9 +234,7 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
         ctx.exit(1)
     site = result.site
     if member is not None and member not in site.members:
-        close = difflib.get_close_matches(member, list(site.members), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(f"there is no member {member!r} (no content/members/{member}.yml){hint}")
+        raise UsageError(unknown_member_message(site, member))
     if member is not None and site.members[member].status == "withdrawn":
         raise UsageError(
             f"{member!r} asked to be forgotten (withdrawn): Triangle shows nothing about them, "
@@ -249,9 +247,19 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
     if fmt == "json":
         document = explain_json(site, scores, member)
     else:
-        click.echo(explain_text(site, scores, member), nl=False)
+        click.echo(explain_text(site, scores, member, _terminal_width()), nl=False)
         return
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _terminal_width() -> int | None:
+    """The width to fold text at: ``COLUMNS``, else the terminal's; ``None`` (no folding) in a pipe or file."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    if sys.stdout.isatty():
+        return max(shutil.get_terminal_size().columns, 40)
+    return None
 
 
 def _interactive() -> bool:

@@ -14,6 +14,11 @@ shape (``schema`` 1), add keys only inside members.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
+import textwrap
+import unicodedata
+from collections.abc import Iterable
 from typing import Any, Final
 
 from .model import Member, ScoringConfig, Site
@@ -199,7 +204,77 @@ def members_api(site: Site, scores: Scores) -> dict[str, Any]:
     }
 
 
+# ------------------------------------------------------------------------- members
+
+
+def _folded(text: str) -> str:
+    """``Karim Benali`` → ``karim-benali``: a name compared with ids."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "-".join(re.findall(r"[a-z0-9]+", ascii_text))
+
+
+def close_members(site: Site, wanted: str) -> list[str]:
+    """Member ids close to ``wanted``, an id with a typo or a display name (``Karim Benali``).
+
+    Withdrawn members are never suggested: they asked to be forgotten.
+    """
+    public = {mid: m for mid, m in site.members.items() if m.status != "withdrawn"}
+    folded = _folded(wanted)
+    by_name = {_folded(m.name): mid for mid, m in public.items()}
+    if folded in public:
+        return [folded]
+    if folded in by_name:
+        return [by_name[folded]]
+    found = difflib.get_close_matches(folded or wanted, sorted(public), n=3, cutoff=0.6)
+    found += [by_name[n] for n in difflib.get_close_matches(folded, sorted(by_name), n=3, cutoff=0.6)]
+    return list(dict.fromkeys(found))[:3]
+
+
+def unknown_member_message(site: Site, wanted: str) -> str:
+    """``no member 'karim-benaly' — did you mean 'karim-benali'?``."""
+    close = close_members(site, wanted)
+    if not close:
+        return f"no member {wanted!r} — expected a member id, as in content/members/<id>.yml (got {wanted!r})"
+    shown = " or ".join(repr(mid) for mid in close)
+    return f"no member {wanted!r} — did you mean {shown}?"
+
+
 # ----------------------------------------------------------------------------- text
+
+
+class Table(str):
+    """A line of a table: never wrapped, or its columns would no longer line up."""
+
+    __slots__ = ()
+
+
+_LABEL = re.compile(r"^( *(?:\S+ {2,}|(?=\S)))")
+"""The hanging indent of a line: its leading spaces, and a label set off by two spaces (``  totals      ``)."""
+
+
+def wrap(lines: Iterable[str], width: int | None) -> list[str]:
+    """Fold the prose lines at ``width`` columns, under their label; tables and ``None`` width stay as they are."""
+    if width is None:
+        return list(lines)
+    folded: list[str] = []
+    for line in lines:
+        if isinstance(line, Table) or len(line) <= width:
+            folded.append(str(line))
+            continue
+        found = _LABEL.match(line)
+        indent = " " * len(found.group(1)) if found else ""
+        if len(indent) > width // 2:
+            indent = " " * (len(line) - len(line.lstrip()) + 2)
+        folded += textwrap.wrap(
+            line,
+            width,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+            drop_whitespace=True,
+        ) or [""]
+    return folded
 
 
 def _n(value: float) -> str:
@@ -276,8 +351,8 @@ def _side_text(name: str, side: SideScore, items: tuple[Evidence, ...], config: 
             max(len("engagement"), *(len(item.engagement) for item in items)),
             max(len("counterpart"), *(len(item.counterpart) for item in items)),
         )
-        lines.append("  " + _header(wide))
-        lines.extend("  " + _row(item, wide, config.reply_window_days) for item in items)
+        lines.append(Table("  " + _header(wide)))
+        lines.extend(Table("  " + _row(item, wide, config.reply_window_days)) for item in items)
     z = config.confidence_z
     lines += [
         f"  totals      positive {_n(side.positive)} + negative {_n(side.negative)} = evidence {_n(side.evidence)}, "
@@ -296,8 +371,11 @@ def _side_text(name: str, side: SideScore, items: tuple[Evidence, ...], config: 
     return lines
 
 
-def explain_text(site: Site, scores: Scores, member_id: str) -> str:
-    """What ``triangle explain MEMBER`` prints: every statement, factor, total, bound and threshold."""
+def explain_text(site: Site, scores: Scores, member_id: str, width: int | None = None) -> str:
+    """What ``triangle explain MEMBER`` prints: every statement, factor, total, bound and threshold.
+
+    With a ``width``, prose lines are folded to fit it (tables are not).
+    """
     member = site.members[member_id]
     score = scores.members[member_id]
     config = scores.config
@@ -332,4 +410,4 @@ def explain_text(site: Site, scores: Scores, member_id: str) -> str:
         + (", ".join(f"{k} ×{v}" for k, v in score.proven_skills.items()) or "none yet"),
         "Declared only: " + (", ".join(score.declared_only) or "none"),
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(wrap(lines, width)) + "\n"

@@ -152,8 +152,11 @@ def test_members_json_leaves_withdrawn_members_out() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["explain", "ines-morau"], "error: there is no member 'ines-morau' (no content/members/ines-morau.yml); "
-         "did you mean 'ines-moreau'?"),
+        (["explain", "ines-morau"], "error: no member 'ines-morau' — did you mean 'ines-moreau'?\n"),
+        (["explain", "Inès Moreau"], "error: no member 'Inès Moreau' — did you mean 'ines-moreau'?\n"),
+        (["explain", "Ines Morau"], "error: no member 'Ines Morau' — did you mean 'ines-moreau'?\n"),
+        (["explain", "zzz"], "error: no member 'zzz' — expected a member id, as in content/members/<id>.yml "
+         "(got 'zzz')\n"),
         (["explain"], "error: name one member to explain, or use --all (with --format json) for every member"),
         (["explain", "ines-moreau", "--all"], "error: name one member to explain, or use --all"),
         (["explain", "--all"], "error: --all prints the api/members.json document: add --format json"),
@@ -205,3 +208,37 @@ def test_a_statement_awaiting_reply_says_when_it_will_count() -> None:
     (item,) = explain_json(site, scores, "b")["member"]["sides"]["deadlines"]["items"]
     assert (item["state"], item["counts"], item["counts_from"]) == ("awaiting_reply", False, days_ago(-10).isoformat())
     assert f"(counts from {days_ago(-10).isoformat()})" in explain_text(site, scores, "b")
+
+
+def test_text_folds_at_the_terminal_width_but_tables_do_not() -> None:
+    def run(columns: str | None) -> list[str]:
+        env = {"COLUMNS": columns} if columns else {}
+        result = CliRunner().invoke(
+            cli, ["-C", str(REPO), "explain", "ines-moreau", "--today", TODAY], env=env, catch_exceptions=False
+        )
+        assert result.exit_code == 0
+        return result.stdout.splitlines()
+
+    whole, folded = run(None), run("70")
+    assert any(len(line) > 120 for line in whole)  # a pipe: nothing is folded
+    table = [line for line in folded if line.startswith("  date  ")]
+    assert table and all(len(line) > 70 for line in table)
+    prose = [line for line in folded if line not in whole]
+    assert prose and all(len(line) <= 70 for line in prose)
+    assert folded[2:4] == [
+        "How to read this: each row is one statement made about this member. A",
+        "statement counts with",
+    ]
+    totals = folded.index(next(line for line in folded if line.startswith("  totals  ")))
+    assert folded[totals + 1].startswith("              from ")  # under the label's value
+    assert " ".join(" ".join(folded).split()) == " ".join(" ".join(whole).split())
+
+
+def test_json_is_never_folded() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(REPO), "explain", "ines-moreau", "--format", "json", "--today", TODAY],
+        env={"COLUMNS": "40"},
+        catch_exceptions=False,
+    )
+    assert json.loads(result.stdout)["member"]["id"] == "ines-moreau"
