@@ -206,14 +206,23 @@ def schema(ctx: click.Context, out: Path | None, reference: bool) -> None:
     show_default=True,
     help="text for people, json for tools.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="Language of the text (default: the site's first language).",
+)
 @today_option
 @click.pass_context
-def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, today: dt.date | None) -> None:
+def explain(
+    ctx: click.Context, member: str | None, everyone: bool, fmt: str, lang: str | None, today: dt.date | None
+) -> None:
     """Show the evidence and arithmetic behind MEMBER's badges.
 
     Every statement made about the member is listed with each factor of its weight,
     then the totals, the bounds, the thresholds and the resulting level, so that the
-    badges can be checked by hand (see docs/scoring.md). With --all --format json,
+    badges can be checked by hand (see docs/scoring.md). The text speaks the site's
+    language (--lang) and folds at the terminal's width. With --all --format json,
     print the api/members.json document instead. Exit status: 0 when done, 1 when the
     site is invalid, 2 for a usage mistake such as an unknown member.
     """
@@ -247,7 +256,8 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
     if fmt == "json":
         document = explain_json(site, scores, member)
     else:
-        click.echo(explain_text(site, scores, member, _terminal_width()), nl=False)
+        language = lang or next(iter(site.config.languages), "en")
+        click.echo(explain_text(site, scores, member, _terminal_width(), language), nl=False)
         return
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
 

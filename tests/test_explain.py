@@ -90,12 +90,12 @@ def test_explain_json_adds_up(demo_member: str) -> None:
 
 
 def test_explain_text_shows_every_factor_and_the_decision(demo_member: str) -> None:
-    code, out, err = invoke("-C", str(REPO), "explain", demo_member, "--today", TODAY)
+    code, out, err = invoke("-C", str(REPO), "explain", demo_member, "--lang", "en", "--today", TODAY)
     assert code == 0, err
     result = check_site(REPO, dt.date.fromisoformat(TODAY))
     scores = score_site(result.site)
     assert out == explain_text(result.site, scores, demo_member)
-    assert out.startswith(f"{result.site.members[demo_member].name} ({demo_member}), scored on {TODAY}\n")
+    assert out.startswith(f"{result.site.members[demo_member].name} ({demo_member}), scored on November 27, 2026\n")
     for title in ("Relationship", "Deadlines", "Payment", "Recommendation (informative, no badge)"):
         assert f"\n{title}" in out
     side = scores.members[demo_member].sides["payment"]
@@ -213,9 +213,8 @@ def test_a_statement_awaiting_reply_says_when_it_will_count() -> None:
 def test_text_folds_at_the_terminal_width_but_tables_do_not() -> None:
     def run(columns: str | None) -> list[str]:
         env = {"COLUMNS": columns} if columns else {}
-        result = CliRunner().invoke(
-            cli, ["-C", str(REPO), "explain", "ines-moreau", "--today", TODAY], env=env, catch_exceptions=False
-        )
+        args = ["-C", str(REPO), "explain", "ines-moreau", "--lang", "en", "--today", TODAY]
+        result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
         assert result.exit_code == 0
         return result.stdout.splitlines()
 
@@ -242,3 +241,22 @@ def test_json_is_never_folded() -> None:
         catch_exceptions=False,
     )
     assert json.loads(result.stdout)["member"]["id"] == "ines-moreau"
+
+
+def test_text_speaks_the_sites_first_language_by_default() -> None:
+    code, out, err = invoke("-C", str(REPO), "explain", "ines-moreau", "--today", TODAY)  # the demo: fr, en
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Inès Moreau (ines-moreau), scores calculés le 27 novembre 2026"
+    assert lines[2] == (
+        "Comment lire ceci\u00a0: chaque ligne est une affirmation faite sur ce membre. Une affirmation compte avec"
+    )
+    assert "Relation\u00a0: Nouveau (score 0,3665)" in lines
+    assert (
+        "  totaux  positif 0,9477 + négatif 0,0000 = éléments 0,9477, de 1 partenaire(s), dont 0 avec des "
+        "négatifs" in lines
+    )
+    assert "  date        engagement " in out  # the table keeps its columns
+    assert "(en attente\u00a0: l’autre partie peut encore confirmer)" in out
+    english = invoke("-C", str(REPO), "explain", "ines-moreau", "--lang", "en", "--today", TODAY)[1]
+    assert "Relationship: New (score 0.3665)" in english.splitlines()
