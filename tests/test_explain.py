@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from generator.check import check_site
 from generator.cli import cli
-from generator.explain import explain_json, explain_text, members_api
+from generator.explain import explain_json, explain_text, members_api, unknown_member_message
 from generator.score import FIGURES, SIDES, decide_level, score_site, wilson_lower, wilson_upper
 
 from .conftest import REPO, TODAY, SiteFactory
@@ -260,3 +260,11 @@ def test_text_speaks_the_sites_first_language_by_default() -> None:
     assert "(en attente\u00a0: l’autre partie peut encore confirmer)" in out
     english = invoke("-C", str(REPO), "explain", "ines-moreau", "--lang", "en", "--today", TODAY)[1]
     assert "Relationship: New (score 0.3665)" in english.splitlines()
+
+
+def test_a_withdrawn_member_is_never_suggested() -> None:
+    network = Network()
+    network.member("karim-benali", status="withdrawn")
+    network.member("karim-benoit")
+    site = network.site()
+    assert unknown_member_message(site, "karim-benaly") == "no member 'karim-benaly' — did you mean 'karim-benoit'?"
