@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -205,23 +206,31 @@ def schema(ctx: click.Context, out: Path | None, reference: bool) -> None:
     show_default=True,
     help="text for people, json for tools.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="Language of the text (default: the site's first language).",
+)
 @today_option
 @click.pass_context
-def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, today: dt.date | None) -> None:
+def explain(
+    ctx: click.Context, member: str | None, everyone: bool, fmt: str, lang: str | None, today: dt.date | None
+) -> None:
     """Show the evidence and arithmetic behind MEMBER's badges.
 
     Every statement made about the member is listed with each factor of its weight,
     then the totals, the bounds, the thresholds and the resulting level, so that the
-    badges can be checked by hand (see docs/scoring.md). With --all --format json,
+    badges can be checked by hand (see docs/scoring.md). The text speaks the site's
+    language (--lang) and folds at the terminal's width. With --all --format json,
     print the api/members.json document instead. Exit status: 0 when done, 1 when the
     site is invalid, 2 for a usage mistake such as an unknown member.
     """
     # Imported here: numpy and scipy take a moment to load, and only scoring needs them.
-    import difflib
     import json
 
     from .api import members_export
-    from .explain import explain_json, explain_text
+    from .explain import explain_json, explain_text, unknown_member_message
     from .score import score_site
 
     if everyone == (member is not None):
@@ -234,9 +243,7 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
         ctx.exit(1)
     site = result.site
     if member is not None and member not in site.members:
-        close = difflib.get_close_matches(member, list(site.members), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise UsageError(f"there is no member {member!r} (no content/members/{member}.yml){hint}")
+        raise UsageError(unknown_member_message(site, member))
     if member is not None and site.members[member].status == "withdrawn":
         raise UsageError(
             f"{member!r} asked to be forgotten (withdrawn): Triangle shows nothing about them, "
@@ -249,9 +256,20 @@ def explain(ctx: click.Context, member: str | None, everyone: bool, fmt: str, to
     if fmt == "json":
         document = explain_json(site, scores, member)
     else:
-        click.echo(explain_text(site, scores, member), nl=False)
+        language = lang or next(iter(site.config.languages), "en")
+        click.echo(explain_text(site, scores, member, _terminal_width(), language), nl=False)
         return
     click.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+def _terminal_width() -> int | None:
+    """The width to fold text at: ``COLUMNS``, else the terminal's; ``None`` (no folding) in a pipe or file."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), 40)
+    if sys.stdout.isatty():
+        return max(shutil.get_terminal_size().columns, 40)
+    return None
 
 
 def _interactive() -> bool:
@@ -528,6 +546,7 @@ def new_member(
     options["links"] = _links(options["links"])
     draft = scaffold.new_member(root, member_id, options, day, _asker(interactive))
     _write_new_record(root, draft, day)
+    click.echo("\n".join(scaffold.next_step_member(draft)))
 
 
 @new.command("engagement")
@@ -553,8 +572,7 @@ def new_engagement(ctx: click.Context, /, interactive: bool | None, today: dt.da
     day = resolve_today(today)
     draft = scaffold.new_engagement(root, options, day, _asker(interactive))
     _write_new_record(root, draft, day)
-    eid = draft.path.split("/")[-2]
-    click.echo(f"next: each party attests it with 'triangle attest {eid} --as MEMBER'")
+    click.echo("\n".join(scaffold.next_step_engagement(root, draft)))
 
 
 @cli.command()
@@ -591,6 +609,7 @@ def attest(
     day = resolve_today(today)
     draft = scaffold.attest(root, engagement, options, day, _asker(interactive))
     _write_new_record(root, draft, day)
+    click.echo("\n".join(scaffold.next_step_attestation(root, draft)))
 
 
 @cli.command("fmt")

@@ -56,13 +56,59 @@ trust propagation moves every member's score by tiny amounts whenever anything c
 
 
 @dataclass(frozen=True, slots=True)
+class Quoted:
+    """A value quoted from the records (an id, a path) inside a sentence.
+
+    The Markdown report shows it in a code span, literally, and the prose around it
+    escaped: a value is never read as Markdown, and an id stays copyable (``li-na``,
+    not ``li\\-na``).
+    """
+
+    text: str
+
+
+Phrase = tuple[str | Quoted, ...]
+"""A sentence as prose and quoted values, so that each format can show values its own way."""
+
+
+def plain(phrase: Phrase) -> str:
+    """The sentence as plain text (JSON, GitHub annotations)."""
+    return "".join(part if isinstance(part, str) else part.text for part in phrase)
+
+
+def _listed(values: Iterable[str], last: str = ", ") -> Phrase:
+    """``a, b and c`` (``last=" and "``) or ``a, b, c`` with every value quoted."""
+    items = list(values)
+    parts: list[str | Quoted] = []
+    for index, value in enumerate(items):
+        if index:
+            parts.append(last if index == len(items) - 1 else ", ")
+        parts.append(Quoted(value))
+    return tuple(parts)
+
+
+@dataclass(frozen=True, slots=True)
 class RedFlag:
     """Something a coordinator should look at before merging, with a one-line reason."""
 
     code: str
-    reason: str
+    phrase: Phrase
     paths: tuple[str, ...] = ()
-    """Site-relative paths it is about (repository-relative for ``outside-content``)."""
+    """Site-relative paths it is about (repository-relative for ``outside-content``); member
+    ids for ``new-cluster``, engagement ids for ``reciprocal-burst``."""
+    files: tuple[str, ...] = ()
+    """The files a coordinator opens to check it (site-relative, repository-relative for
+    ``outside-content``); ``paths`` when empty."""
+
+    @property
+    def reason(self) -> str:
+        """The reason as plain text."""
+        return plain(self.phrase)
+
+    @property
+    def opened(self) -> tuple[str, ...]:
+        """The files to open: ``files``, else ``paths``."""
+        return self.files or self.paths
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +189,7 @@ class Review:
     """Everything ``triangle review`` reports, ready to render."""
 
     verdict: Verdict
-    reason: str
+    why: Phrase
     """The rest of the verdict line: why this verdict."""
     base_ref: str
     base_commit: str
@@ -165,6 +211,11 @@ class Review:
     engagements: tuple[EngagementReview, ...]
     score_changes: tuple[SideChange, ...]
     notes: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        """Why this verdict, as plain text."""
+        return plain(self.why)
 
     @property
     def exit_code(self) -> int:
@@ -311,7 +362,7 @@ def review(revisions: Revisions) -> Review:
     verdict, reason = _verdict(errors, config_error is not None, pre_existing, flags, engagements)
     return Review(
         verdict=verdict,
-        reason=reason,
+        why=reason,
         base_ref=revisions.base.ref,
         base_commit=revisions.base.commit,
         head_ref=revisions.head.ref,
@@ -337,22 +388,24 @@ def _verdict(
     pre_existing: int,
     flags: tuple[RedFlag, ...],
     engagements: tuple[EngagementReview, ...],
-) -> tuple[Verdict, str]:
+) -> tuple[Verdict, Phrase]:
     if errors or unreadable:
         reason = f"{_plural(len(errors), 'error')} in what this change touches or breaks"
         if unreadable:
             reason = "site.yml cannot be read, so nothing can be checked"
         if pre_existing:
             reason += f" (and {_plural(pre_existing, 'pre-existing error')} elsewhere, not listed)"
-        return "invalid", reason
+        return "invalid", (reason,)
     if flags:
-        codes = ", ".join(dict.fromkeys(flag.code for flag in flags))
-        return "needs attention", f"{_plural(len(flags), 'red flag')}: {codes}"
+        codes = _listed(dict.fromkeys(flag.code for flag in flags))
+        return "needs attention", (f"{_plural(len(flags), 'red flag')}: ", *codes)
     missing = [(e.id, a.member) for e in engagements for a in e.missing]
     if missing:
-        who = ", ".join(f"{member} on {eid}" for eid, member in missing)
-        return "waiting", f"valid, but {_plural(len(missing), 'attestation is', 'attestations are')} missing: {who}"
-    return "ready", "valid, every engagement it touches is attested by both parties, nothing flagged"
+        who: list[str | Quoted] = []
+        for eid, member in missing:
+            who += [", " if who else "", Quoted(member), " on ", Quoted(eid)]
+        return "waiting", (f"valid, but {_plural(len(missing), 'attestation is', 'attestations are')} missing: ", *who)
+    return "ready", ("valid, every engagement it touches is attested by both parties, nothing flagged",)
 
 
 def _key(d: Diagnostic) -> tuple[str, int, int, str, str]:
@@ -571,13 +624,16 @@ def _outside_content(change: Change) -> list[RedFlag]:
     outside = [path for path in change.paths if not path.startswith(content)]
     if not outside:
         return []
-    shown = ", ".join(outside[:3]) + (", …" if len(outside) > 3 else "")
+    more = ", …" if len(outside) > 3 else ""
     return [
         RedFlag(
             "outside-content",
-            f"{_plural(len(outside), 'file')} outside content/ {'changes' if len(outside) == 1 else 'change'} "
-            f"({shown}): configuration, templates, code and workflows need a maintainer's review, "
-            "not only a coordinator's",
+            (
+                f"{_plural(len(outside), 'file')} outside content/ {'changes' if len(outside) == 1 else 'change'} (",
+                *_listed(outside[:3]),
+                f"{more}): configuration, templates, code and workflows need a maintainer's review, "
+                "not only a coordinator's",
+            ),
             tuple(outside),
         )
     ]
@@ -594,15 +650,19 @@ def _attestations_changed(base: _View, head: _View, site_changes: Mapping[str, F
         negative = negative_parts(before) if before is not None else []
         tail = f"; it was negative ({', '.join(negative)})" if negative else ""
         if what == "removed":
-            reason = (
-                f"{file.name}'s attestation of {eid} is deleted{tail}: a published statement disappears from "
-                "the record; check that both parties agree"
+            reason: Phrase = (
+                Quoted(file.name),
+                "'s attestation of ",
+                Quoted(eid),
+                f" is deleted{tail}: a published statement disappears from the record; check that both parties agree",
             )
             flags.append(RedFlag("attestation-removed", reason, (path,)))
         else:
             reason = (
-                f"{file.name}'s existing attestation of {eid} is edited{tail}: check that the change is the "
-                "attester's own and that the other party was told"
+                Quoted(file.name),
+                "'s existing attestation of ",
+                Quoted(eid),
+                f" is edited{tail}: check that the change is the attester's own and that the other party was told",
             )
             flags.append(RedFlag("attestation-edited", reason, (path,)))
     return flags
@@ -624,8 +684,18 @@ def _author_mismatch(base: _View, head: _View, change: Change) -> list[RedFlag]:
                 continue
             flagged[file.path] = RedFlag(
                 "author-mismatch",
-                f"{file.path} is {file.name}'s attestation, but commit {commit.sha[:10]} that writes it is by "
-                f"{_author(commit)}, who seems to be {author}: each party writes their own attestation",
+                (
+                    Quoted(file.path),
+                    " is ",
+                    Quoted(file.name),
+                    "'s attestation, but commit ",
+                    Quoted(commit.sha[:10]),
+                    " that writes it is by ",
+                    Quoted(_author(commit)),
+                    ", who seems to be ",
+                    Quoted(author),
+                    ": each party writes their own attestation",
+                ),
                 (file.path,),
             )
     return [flagged[path] for path in sorted(flagged)]
@@ -656,8 +726,12 @@ def _new_member_attestations(
     return [
         RedFlag(
             "new-member-attestations",
-            f"{member} joins in this change and already brings {_plural(len(paths), 'attestation')} "
-            f"({', '.join(sorted(paths))}): a newcomer's engagements are best recorded once they are a member",
+            (
+                Quoted(member),
+                f" joins in this change and already brings {_plural(len(paths), 'attestation')} (",
+                *_listed(sorted(paths)),
+                "): a newcomer's engagements are best recorded once they are a member",
+            ),
             tuple(sorted(paths)),
         )
         for member, paths in sorted(brought.items())
@@ -666,16 +740,25 @@ def _new_member_attestations(
 
 def _reciprocal_burst(head: _View, added: list[RecordChange]) -> list[RedFlag]:
     pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for _, engagement in _attestation_files(head, added):
+    files: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for file, engagement in _attestation_files(head, added):
         if engagement.by_client is not None and engagement.by_supplier is not None:
             a, b = sorted(engagement.parties)
             pairs[(a, b)].add(engagement.id)
+            files[(a, b)].add(file.path)
     return [
         RedFlag(
             "reciprocal-burst",
-            f"{a} and {b} attest each other on {len(eids)} engagements in this one change "
-            f"({', '.join(sorted(eids))}): check these engagements really took place",
+            (
+                Quoted(a),
+                " and ",
+                Quoted(b),
+                f" attest each other on {len(eids)} engagements in this one change (",
+                *_listed(sorted(eids)),
+                "): check these engagements really took place",
+            ),
             tuple(sorted(eids)),
+            tuple(sorted(files[(a, b)])),
         )
         for (a, b), eids in sorted(pairs.items())
         if len(eids) >= BURST_ENGAGEMENTS
@@ -720,10 +803,14 @@ def _new_cluster(
             flags.append(
                 RedFlag(
                     "new-cluster",
-                    f"{', '.join(names[:-1])} and {names[-1]} joined recently (within {RECENT_DAYS} days, or in this "
-                    f"change) and their {_plural(len(engagements), 'engagement')} are only with each other: "
-                    "check they are real, independent members",
+                    (
+                        *_listed(names, " and "),
+                        f" joined recently (within {RECENT_DAYS} days, or in this change) and their "
+                        f"{_plural(len(engagements), 'engagement')} are only with each other: "
+                        "check they are real, independent members",
+                    ),
                     tuple(names),
+                    tuple(head.members[m].source.path for m in names if m in head.members),
                 )
             )
     return flags
@@ -740,9 +827,12 @@ def _member_removed(base: _View, head: _View, site_changes: Mapping[str, FileCha
             flags.append(
                 RedFlag(
                     "member-removed",
-                    f"{file.name} is deleted but is a party to {_plural(len(engagements), 'engagement')}: "
-                    "their counterparts' history would lose its references; set 'status: left' "
-                    "(or 'withdrawn') in their record instead",
+                    (
+                        Quoted(file.name),
+                        f" is deleted but is a party to {_plural(len(engagements), 'engagement')}: "
+                        "their counterparts' history would lose its references; set 'status: left' "
+                        "(or 'withdrawn') in their record instead",
+                    ),
                     (path,),
                 )
             )
@@ -759,19 +849,24 @@ def _withdrawn_readded(base: _View, head: _View, site_changes: Mapping[str, File
         mid = file.name
         if not (base.withdrawn(mid) or (file.kind == "member" and mid in head.withdrawals)):
             continue
+        reason: Phrase
         if file.kind == "member" and what == "added":
             reason = (
-                f"{mid} asked to be forgotten, and this change adds a member file with that id again: "
+                Quoted(mid),
+                " asked to be forgotten, and this change adds a member file with that id again: "
                 "never reuse a withdrawn id; if the same person rejoins, they confirm it themselves "
-                "and the withdrawal is removed in a change of its own"
+                "and the withdrawal is removed in a change of its own",
             )
         elif file.kind == "member" and what == "modified" and not head.withdrawn(mid):
             reason = (
-                f"{mid} asked to be forgotten, and this change sets their status back: their profile would reappear"
+                Quoted(mid),
+                " asked to be forgotten, and this change sets their status back: their profile would reappear",
             )
         elif file.kind == "withdrawal" and what == "removed" and not head.withdrawn(mid):
             reason = (
-                f"this change deletes the withdrawal of {mid}, who asked to be forgotten: their profile would reappear"
+                "this change deletes the withdrawal of ",
+                Quoted(mid),
+                ", who asked to be forgotten: their profile would reappear",
             )
         else:
             continue

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from .diagnostics import Diagnostic
 from .report import GITHUB_LIMIT, annotation, as_github, diagnostic_json
-from .review import AttestationReview, EngagementReview, RecordChange, Review, SideChange
+from .review import AttestationReview, EngagementReview, Phrase, RecordChange, RedFlag, Review, SideChange
 
 MAX_SCORE_ROWS: Final = 60
 """Score changes shown in Markdown (all of them are in JSON): a change of site.yml can move thousands."""
@@ -29,13 +29,37 @@ def md_text(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
 
 
-def md_code(text: str) -> str:
-    """A code span that shows ``text`` literally, whatever backticks it holds."""
-    text = " ".join(text.split()).replace("|", "\\|")
+def md_code(text: str, *, cell: bool = False) -> str:
+    """A code span that shows ``text`` literally, whatever backticks it holds.
+
+    CommonMark: the fence is one backtick longer than the longest run inside, and a
+    space pads a value that starts or ends with a backtick (or a space, which the
+    padding rule would otherwise eat). Nothing inside a code span is a link or HTML.
+    Line breaks become spaces: a value cannot end its list item. In a table
+    ``cell``, ``|`` is escaped even inside the span: GitHub splits cells on it before
+    it reads code spans (and removes the backslash); elsewhere the backslash would show.
+    """
+    text = " ".join(text.split())
+    if cell:
+        text = text.replace("|", "\\|")
+    if not text:
+        return "` `"
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    padding = " " if text[0] in "` " or text[-1] in "` " else ""
     return f"{fence}{padding}{text}{padding}{fence}"
+
+
+def md_phrase(phrase: Phrase) -> str:
+    """A sentence of the review: prose escaped as free text, quoted values as code spans."""
+    return "".join(_prose(part) if isinstance(part, str) else md_code(part.text) for part in phrase)
+
+
+def _prose(text: str) -> str:
+    """Free text between values: escaped, keeping the space that separates it from them."""
+    if not text.strip():
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + md_text(text) + (" " if text[-1].isspace() else "")
 
 
 def _more(count: int, shown: int) -> list[str]:
@@ -50,25 +74,24 @@ def _status(status: str | None, missing: str) -> str:
     return f"*{missing}*" if status is None else status
 
 
-def _attestation_line(item: AttestationReview, signatures: bool) -> str:
+def _attestation_line(item: AttestationReview, signatures: bool, prefix: str) -> str:
     change = f" ({item.change})" if item.change else ""
     if item.state == "missing":
-        return (
-            f"  - {item.role} {md_code(item.member)}: **missing**, {md_code(item.member)} must add {md_code(item.path)}"
-        )
+        who = md_code(item.member)
+        return f"  - {item.role} {who}: **missing**, {who} must add {md_code(prefix + item.path)}"
     if item.state == "invalid":
         return f"  - {item.role} {md_code(item.member)}: present but **invalid**{change}, see the errors above"
     signed = ("; signed (signature not verified here)" if item.signed else "; **not signed**") if signatures else ""
     return f"  - {item.role} {md_code(item.member)}: attested{change}{signed}"
 
 
-def _engagement_lines(item: EngagementReview) -> list[str]:
+def _engagement_lines(item: EngagementReview, prefix: str) -> list[str]:
     title = f" — {md_text(item.title)}" if item.title else ""
     lines = [
         f"- {md_code(item.id)}{title}: client {md_code(item.client)}, supplier {md_code(item.supplier)}; "
         f"status {_status(item.status_before, 'new')} → {_status(item.status_after, 'removed')}"
     ]
-    lines.extend(_attestation_line(a, item.signatures) for a in item.attestations)
+    lines.extend(_attestation_line(a, item.signatures, prefix) for a in item.attestations)
     return lines
 
 
@@ -79,7 +102,7 @@ def _side(level: str | None, score: float | None) -> str:
 def _score_row(item: SideChange) -> str:
     before, after = _side(item.level_before, item.score_before), _side(item.level_after, item.score_after)
     moved = " **level**" if item.level_before != item.level_after else ""
-    return f"| {md_code(item.member)} | {item.side} | {before} | {after}{moved} |"
+    return f"| {md_code(item.member, cell=True)} | {item.side} | {before} | {after}{moved} |"
 
 
 def _score_lines(changes: tuple[SideChange, ...]) -> list[str]:
@@ -105,9 +128,22 @@ def _score_lines(changes: tuple[SideChange, ...]) -> list[str]:
     return lines
 
 
-def _problem_line(d: Diagnostic) -> str:
+def _problem_line(d: Diagnostic, prefix: str) -> str:
     pos = d.position
-    return f"- {md_code(f'{d.path}:{pos.line}:{pos.column}')} {d.severity.value}\\[{d.code}\\]: {md_text(d.message)}"
+    where = md_code(f"{prefix}{d.path}:{pos.line}:{pos.column}")
+    return f"- {where} {d.severity.value}\\[{d.code}\\]: {md_text(d.message)}"
+
+
+def flag_files(flag: RedFlag, prefix: str) -> list[str]:
+    """The repository paths a red flag names (flags are about whole files: no line)."""
+    return [path if flag.code == "outside-content" else prefix + path for path in flag.opened]
+
+
+def _flag_line(flag: RedFlag, prefix: str) -> str:
+    files = flag_files(flag, prefix)
+    shown = ", ".join(md_code(path) for path in files[:3]) + (", …" if len(files) > 3 else "")
+    where = f" in {shown}" if files else ""
+    return f"- **{flag.code}**{where}: {md_phrase(flag.phrase)}"
 
 
 def as_markdown(review: Review) -> str:
@@ -115,18 +151,18 @@ def as_markdown(review: Review) -> str:
     lines = [
         "## Triangle review",
         "",
-        f"**Verdict: {review.verdict}** — {md_text(review.reason)}",
+        f"**Verdict: {review.verdict}** — {md_phrase(review.why)}",
         "",
         f"Compared {md_code(review.base_ref)} ({review.compared[:12]}) with {md_code(review.head_ref)} "
         f"({review.head_commit[:12]}); levels and scores as of {review.today.isoformat()}.",
     ]
     if review.flags:
         lines += ["", f"### Red flags ({len(review.flags)})", ""]
-        lines += [f"- **{flag.code}**: {md_text(flag.reason)}" for flag in review.flags]
+        lines += [_flag_line(flag, review.prefix) for flag in review.flags]
     if review.errors or review.warnings or review.pre_existing_errors:
         lines += ["", "### Problems", ""]
         problems = [*review.errors, *review.warnings]
-        lines += [_problem_line(d) for d in problems[:MAX_LIST]] + _more(len(problems), MAX_LIST)
+        lines += [_problem_line(d, review.prefix) for d in problems[:MAX_LIST]] + _more(len(problems), MAX_LIST)
         if review.pre_existing_errors:
             lines.append(
                 f"- {review.pre_existing_errors} pre-existing error{'s' if review.pre_existing_errors != 1 else ''} "
@@ -138,7 +174,10 @@ def as_markdown(review: Review) -> str:
     for record in review.records[:MAX_LIST]:
         label = f" — {md_text(record.label)}" if record.label else ""
         parties = f" ({_parties(record)})" if record.parties else ""
-        lines.append(f"- {record.change} {record.kind} {md_code(record.id)}{label}{parties}")
+        lines.append(
+            f"- {record.change} {record.kind} {md_code(record.id)}{label}{parties}: "
+            f"{md_code(review.prefix + record.path)}"
+        )
     lines += _more(len(review.records), MAX_LIST)
     for what, path in review.other_files[:MAX_LIST]:
         lines.append(f"- {what} file {md_code(path)}")
@@ -146,7 +185,7 @@ def as_markdown(review: Review) -> str:
     if review.engagements:
         lines += ["", "### Engagements and attestations", ""]
         for engagement in review.engagements:
-            lines += _engagement_lines(engagement)
+            lines += _engagement_lines(engagement, review.prefix)
     lines += ["", "### Levels and scores", ""]
     lines += _score_lines(review.score_changes)
     if review.notes:
@@ -168,7 +207,16 @@ def as_json(review: Review) -> str:
         "base": {"ref": review.base_ref, "commit": review.base_commit, "compared": review.compared},
         "head": {"ref": review.head_ref, "commit": review.head_commit},
         "today": review.today.isoformat(),
-        "flags": [{"code": f.code, "reason": f.reason, "paths": list(f.paths)} for f in review.flags],
+        "flags": [
+            {
+                "code": f.code,
+                "reason": f.reason,
+                "paths": list(f.paths),
+                "path": f.opened[0] if f.opened else None,
+                "files": list(f.opened),
+            }
+            for f in review.flags
+        ],
         "errors": [diagnostic_json(d) for d in review.errors],
         "warnings": [diagnostic_json(d) for d in review.warnings],
         "pre_existing_errors": review.pre_existing_errors,
@@ -231,11 +279,8 @@ def as_annotations(review: Review) -> list[str]:
     problems = [replace(d, path=review.prefix + d.path) for d in (*review.errors, *review.warnings)]
     lines = as_github(problems)
     for flag in review.flags[:GITHUB_LIMIT]:
-        path = flag.paths[0] if flag.paths else None
-        if path is not None and flag.code != "outside-content" and "/" in path:
-            path = review.prefix + path
-        elif flag.code != "outside-content":
-            path = None
+        files = flag_files(flag, review.prefix)
+        path = files[0] if files else None
         lines.append(annotation("warning", flag.reason, path, f"red flag: {flag.code}"))
     lines.append(annotation("notice", review.verdict_line, None, "triangle review"))
     return lines

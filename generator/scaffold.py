@@ -158,7 +158,7 @@ class Asker:
         if given is not None:
             return given
         if self.interactive:
-            return bool(click.confirm(question))
+            return yes_no(question)
         self.missing.append(flag)
         return None
 
@@ -176,6 +176,30 @@ class Asker:
             )
         if lines:
             raise UsageError("; ".join(lines) if len(lines) == 1 else "\n  " + "\n  ".join(lines))
+
+
+YES: Final = frozenset({"y", "yes", "o", "oui"})
+NO: Final = frozenset({"n", "no", "non"})
+"""Answers to a yes/no question, in English and French: the question is asked in English, but a
+member of a French-speaking network answers ``oui`` or ``o`` as naturally as ``yes``."""
+
+
+def _yes_no(raw: str) -> bool:
+    answer = raw.strip().casefold()
+    if answer in YES:
+        return True
+    if answer in NO:
+        return False
+    raise click.UsageError(f"answer y (yes, o, oui) or n (no, non) (got {raw.strip()!r})")
+
+
+def yes_no(question: str, default: bool = False) -> bool:
+    """Ask a yes/no question; Enter keeps ``default``, y/yes/o/oui and n/no/non answer it."""
+    choices = "[Y/n]" if default else "[y/N]"
+    answer = click.prompt(
+        f"{question} {choices}", default="y" if default else "n", show_default=False, value_proc=_yes_no
+    )
+    return bool(answer)
 
 
 def _prompt(question: str, convert: Check, default: Any, required: bool) -> Any:
@@ -754,3 +778,37 @@ def problems_of(path: str, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic
 def written_with_problems(path: str) -> TriangleError:
     """The error after writing a record that the check then found fault with."""
     return TriangleError(f"wrote {path}, but it has the problems above; fix them, then run 'triangle check'")
+
+
+# -- what to do next ----------------------------------------------------------------
+
+
+def next_step_member(draft: Draft) -> list[str]:
+    """After ``new member``: the record reaches the network through a reviewed pull request."""
+    return [f"next: commit {draft.path} and open a pull request; a coordinator reviews and merges it"]
+
+
+def next_step_engagement(root: Path, draft: Draft) -> list[str]:
+    """After ``new engagement``: each party attests it, with the exact commands."""
+    parties = read_engagement(root, draft.path.split("/")[-2])
+    return [
+        f"next: commit {draft.path}; then each party attests it, the client and the supplier:",
+        f"  triangle attest {parties.id} --as {parties.client}",
+        f"  triangle attest {parties.id} --as {parties.supplier}",
+    ]
+
+
+def next_step_attestation(root: Path, draft: Draft) -> list[str]:
+    """After ``attest``: open the pull request, and ask the other party for theirs (unless it is there)."""
+    folder, _, name = draft.path.rpartition("/")
+    parties = read_engagement(root, folder.rpartition("/")[2])
+    attester = name.removesuffix(".yml")
+    other = parties.supplier if attester == parties.client else parties.client
+    first = f"next: commit {draft.path} and open a pull request"
+    if _regular_file(root / folder / f"{other}.yml"):
+        return [f"{first}; {other} has already attested, so {parties.id} is confirmed once it is merged"]
+    return [
+        f"{first}, and ask {other} to attest their side; "
+        "the engagement is confirmed once both attestations are merged:",
+        f"  triangle attest {parties.id} --as {other}",
+    ]

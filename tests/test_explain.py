@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from generator.check import check_site
 from generator.cli import cli
-from generator.explain import explain_json, explain_text, members_api
+from generator.explain import explain_json, explain_text, members_api, unknown_member_message
 from generator.score import FIGURES, LEVELS, SIDES, decide_level, score_site, wilson_lower, wilson_upper
 
 from .conftest import REPO, TODAY, SiteFactory
@@ -90,12 +90,12 @@ def test_explain_json_adds_up(demo_member: str) -> None:
 
 
 def test_explain_text_shows_every_factor_and_the_decision(demo_member: str) -> None:
-    code, out, err = invoke("-C", str(REPO), "explain", demo_member, "--today", TODAY)
+    code, out, err = invoke("-C", str(REPO), "explain", demo_member, "--lang", "en", "--today", TODAY)
     assert code == 0, err
     result = check_site(REPO, dt.date.fromisoformat(TODAY))
     scores = score_site(result.site)
     assert out == explain_text(result.site, scores, demo_member)
-    assert out.startswith(f"{result.site.members[demo_member].name} ({demo_member}), scored on {TODAY}\n")
+    assert out.startswith(f"{result.site.members[demo_member].name} ({demo_member}), scored on November 27, 2026\n")
     for title in ("Relationship", "Deadlines", "Payment", "Recommendation (informative, no badge)"):
         assert f"\n{title}" in out
     side = scores.members[demo_member].sides["payment"]
@@ -152,8 +152,11 @@ def test_members_json_leaves_withdrawn_members_out() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["explain", "ines-morau"], "error: there is no member 'ines-morau' (no content/members/ines-morau.yml); "
-         "did you mean 'ines-moreau'?"),
+        (["explain", "ines-morau"], "error: no member 'ines-morau' — did you mean 'ines-moreau'?\n"),
+        (["explain", "Inès Moreau"], "error: no member 'Inès Moreau' — did you mean 'ines-moreau'?\n"),
+        (["explain", "Ines Morau"], "error: no member 'Ines Morau' — did you mean 'ines-moreau'?\n"),
+        (["explain", "zzz"], "error: no member 'zzz' — expected a member id, as in content/members/<id>.yml "
+         "(got 'zzz')\n"),
         (["explain"], "error: name one member to explain, or use --all (with --format json) for every member"),
         (["explain", "ines-moreau", "--all"], "error: name one member to explain, or use --all"),
         (["explain", "--all"], "error: --all prints the api/members.json document: add --format json"),
@@ -205,3 +208,63 @@ def test_a_statement_awaiting_reply_says_when_it_will_count() -> None:
     (item,) = explain_json(site, scores, "b")["member"]["sides"]["deadlines"]["items"]
     assert (item["state"], item["counts"], item["counts_from"]) == ("awaiting_reply", False, days_ago(-10).isoformat())
     assert f"(counts from {days_ago(-10).isoformat()})" in explain_text(site, scores, "b")
+
+
+def test_text_folds_at_the_terminal_width_but_tables_do_not() -> None:
+    def run(columns: str | None) -> list[str]:
+        env = {"COLUMNS": columns} if columns else {}
+        args = ["-C", str(REPO), "explain", "ines-moreau", "--lang", "en", "--today", TODAY]
+        result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+        assert result.exit_code == 0
+        return result.stdout.splitlines()
+
+    whole, folded = run(None), run("70")
+    assert any(len(line) > 120 for line in whole)  # a pipe: nothing is folded
+    table = [line for line in folded if line.startswith("  date  ")]
+    assert table and all(len(line) > 70 for line in table)
+    prose = [line for line in folded if line not in whole]
+    assert prose and all(len(line) <= 70 for line in prose)
+    assert folded[2:4] == [
+        "How to read this: each row is one statement made about this member. A",
+        "statement counts with",
+    ]
+    totals = folded.index(next(line for line in folded if line.startswith("  totals  ")))
+    assert folded[totals + 1].startswith("              from ")  # under the label's value
+    assert " ".join(" ".join(folded).split()) == " ".join(" ".join(whole).split())
+
+
+def test_json_is_never_folded() -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(REPO), "explain", "ines-moreau", "--format", "json", "--today", TODAY],
+        env={"COLUMNS": "40"},
+        catch_exceptions=False,
+    )
+    assert json.loads(result.stdout)["member"]["id"] == "ines-moreau"
+
+
+def test_text_speaks_the_sites_first_language_by_default() -> None:
+    code, out, err = invoke("-C", str(REPO), "explain", "ines-moreau", "--today", TODAY)  # the demo: fr, en
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "Inès Moreau (ines-moreau), scores calculés le 27 novembre 2026"
+    assert lines[2] == (
+        "Comment lire ceci\u00a0: chaque ligne est une affirmation faite sur ce membre. Une affirmation compte avec"
+    )
+    assert "Relation\u00a0: Nouveau (score 0,3665)" in lines
+    assert (
+        "  totaux  positif 0,9477 + négatif 0,0000 = éléments 0,9477, de 1 partenaire(s), dont 0 avec des "
+        "négatifs" in lines
+    )
+    assert "  date        engagement " in out  # the table keeps its columns
+    assert "(en attente\u00a0: l’autre partie peut encore confirmer)" in out
+    english = invoke("-C", str(REPO), "explain", "ines-moreau", "--lang", "en", "--today", TODAY)[1]
+    assert "Relationship: New (score 0.3665)" in english.splitlines()
+
+
+def test_a_withdrawn_member_is_never_suggested() -> None:
+    network = Network()
+    network.member("karim-benali", status="withdrawn")
+    network.member("karim-benoit")
+    site = network.site()
+    assert unknown_member_message(site, "karim-benaly") == "no member 'karim-benaly' — did you mean 'karim-benoit'?"

@@ -213,7 +213,7 @@ def test_markdown_starts_with_the_verdict_line(repo: Path) -> None:
     assert lines[:3] == [
         "## Triangle review",
         "",
-        "**Verdict: waiting** — valid, but 1 attestation is missing: ines\\-moreau on teaser",
+        "**Verdict: waiting** — valid, but 1 attestation is missing: `ines-moreau` on `teaser`",
     ]
     assert "  - supplier `ines-moreau`: **missing**, `ines-moreau` must add " in output
     assert "`content/engagements/2026/teaser/ines-moreau.yml`" in output
@@ -401,6 +401,7 @@ def test_new_cluster_of_recent_members_is_flagged(repo: Path) -> None:
     code, document = review_json(repo, "cluster", base="recent")
     assert (code, document["verdict"], flags(document)) == (1, "needs attention", ["new-cluster"])
     assert document["flags"][0]["paths"] == list(trio)
+    assert document["flags"][0]["files"] == [f"content/members/{m}.yml" for m in trio]
     assert "ana-silva, ben-okoro and carla-reyes joined recently" in document["flags"][0]["reason"]
 
 
@@ -575,7 +576,76 @@ def test_markdown_escapes_what_members_wrote() -> None:
     assert md_text("[click](https://evil.example) <b>") == "\\[click\\]\\(https://evil.example\\) \\<b\\>"
     assert md_code("a`b") == "``a`b``"
     assert md_code("`x") == "`` `x ``"
-    assert md_code("a|b") == "`a\\|b`"
+    assert md_code("x``") == "``` x`` ```"
+    assert md_code("a ``` b") == "````a ``` b````"
+    assert md_code(" x ") == "`x`"  # outer spaces are dropped with the line breaks
+    assert md_code("a\n\n- [x](javascript:y)") == "`a - [x](javascript:y)`"
+    assert md_code("") == "` `"
+    assert md_code("a|b") == "`a|b`"
+    assert md_code("a|b", cell=True) == "`a\\|b`"
+
+
+def test_markdown_names_every_record_and_flag_by_its_path(repo: Path) -> None:
+    path = "content/engagements/2025/poster-series/ines-moreau.yml"
+    softer = textwrap.dedent(BASE_FILES[path]).replace("relationship: 4", "relationship: 5")
+    branch(repo, "edit", ({path: softer}, INES))
+    code, output = review(repo, "edit")
+    assert code == 1
+    lines = output.splitlines()
+    assert lines[2] == "**Verdict: needs attention** — 1 red flag: `attestation-edited`"
+    assert (
+        "- **attestation-edited** in `content/engagements/2025/poster-series/ines-moreau.yml`: `ines-moreau`'s "
+        "existing attestation of `poster-series` is edited; it was negative \\(payment late\\): check that the "
+        "change is the attester's own and that the other party was told"
+    ) in lines
+    assert (
+        "- modified attestation `poster-series/ines-moreau` — Animated posters (attester `ines-moreau`, "
+        "about `atelier-lumen`): `content/engagements/2025/poster-series/ines-moreau.yml`"
+    ) in lines
+    code, document = review_json(repo, "edit")
+    assert (document["flags"][0]["path"], document["flags"][0]["files"]) == (path, [path])
+    assert document["records"][0]["path"] == path
+
+
+def test_hostile_titles_and_file_names_stay_text(repo: Path) -> None:
+    hostile = "[click](https://evil.example) | <b>x</b> `code` li-na"
+    files = {
+        **new_engagement("teaser", "atelier-lumen", "ines-moreau"),
+        "content/engagements/2026/teaser/engagement.yml": ENGAGEMENT.format(
+            title=json.dumps(hostile), client="atelier-lumen", supplier="ines-moreau", started="2026-09-01"
+        ),
+        "content/members/a``b|c.yml": "name: x\n",
+    }
+    branch(repo, "hostile", (files, LUMEN))
+    code, output = review(repo, "hostile")
+    assert code == 1
+    lines = output.splitlines()
+    assert "- added member ```a``b|c```: ```content/members/a``b|c.yml```" in lines
+    assert (
+        "- added engagement `teaser` — \\[click\\]\\(https://evil.example\\) \\| \\<b\\>x\\</b\\> \\`code\\` "
+        "li\\-na (client `atelier-lumen`, supplier `ines-moreau`): `content/engagements/2026/teaser/engagement.yml`"
+    ) in lines
+    assert lines[lines.index("### Problems") + 2].startswith(
+        "- ```content/members/a``b|c.yml:1:1``` error\\[invalid-id\\]: "
+    )
+
+
+def test_subfolder_site_paths_are_repository_paths_in_markdown(tmp_path: Path) -> None:
+    root = tmp_path / "mono"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    commit(root, {f"network/{rel}": text for rel, text in BASE_FILES.items()}, CLAIRE)
+    branch(root, "teaser", ({f"network/{rel}": text for rel, text in teaser_by_lumen().items()}, LUMEN))
+    code, output = review(root / "network", "teaser")
+    assert code == 0
+    assert (
+        "- added engagement `teaser` — Work teaser (client `atelier-lumen`, supplier `ines-moreau`): "
+        "`network/content/engagements/2026/teaser/engagement.yml`"
+    ) in output.splitlines()
+    assert (
+        "  - supplier `ines-moreau`: **missing**, `ines-moreau` must add "
+        "`network/content/engagements/2026/teaser/ines-moreau.yml`"
+    ) in output.splitlines()
 
 
 # ------------------------------------------------------------------------ withdrawn ids

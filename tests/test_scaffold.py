@@ -63,7 +63,10 @@ MEMBER_FLAGS = (
 def test_new_member_writes_a_valid_canonical_record(site: Path) -> None:
     result = run(site, "new", "member", "lea-girard", *MEMBER_FLAGS, "--languages", "fr,en")
     assert result.exit_code == 0, result.output
-    assert result.output == "wrote content/members/lea-girard.yml\n"
+    assert result.output == (
+        "wrote content/members/lea-girard.yml\n"
+        "next: commit content/members/lea-girard.yml and open a pull request; a coordinator reviews and merges it\n"
+    )
     assert (site / "content/members/lea-girard.yml").read_text(encoding="utf-8") == (
         "# yaml-language-server: $schema=../../schemas/member.schema.json\n"
         "name: Léa Girard\n"
@@ -122,7 +125,9 @@ def test_new_engagement_makes_an_id_from_title_and_year(site: Path) -> None:
     path = "content/engagements/2026/portraits-pour-l-ete-2026/engagement.yml"
     assert result.output.splitlines() == [
         f"wrote {path}",
-        "next: each party attests it with 'triangle attest portraits-pour-l-ete-2026 --as MEMBER'",
+        f"next: commit {path}; then each party attests it, the client and the supplier:",
+        "  triangle attest portraits-pour-l-ete-2026 --as ines-moreau",
+        "  triangle attest portraits-pour-l-ete-2026 --as claire-dubois",
     ]
     assert (site / path).read_text(encoding="utf-8") == (
         "# yaml-language-server: $schema=../../../../schemas/engagement.schema.json\n"
@@ -167,7 +172,13 @@ def test_both_parties_attest_and_the_site_stays_valid(site: Path) -> None:
         *("--comment", "Belles photos, livrées à temps."),
     )
     assert client.exit_code == 0, client.output
-    path = site / "content/engagements/2026/site-refresh/atelier-lumen.yml"
+    rel = "content/engagements/2026/site-refresh/atelier-lumen.yml"
+    assert client.output.splitlines() == [
+        f"wrote {rel}",
+        f"next: commit {rel} and open a pull request; claire-dubois has already attested, "
+        "so site-refresh is confirmed once it is merged",
+    ]
+    path = site / rel
     assert path.read_text(encoding="utf-8") == (
         "# yaml-language-server: $schema=../../../../schemas/attestation.schema.json\n"
         "date: 2026-05-10\n"
@@ -414,7 +425,14 @@ def test_interactive_engagement_and_attestation(site: Path) -> None:
         stdin="\n".join(["claire-dubois", "", "late", "2026-07-15", "4", "y", "Paid after a reminder."]) + "\n",
     )
     assert attestation.exit_code == 0, attestation.output
-    text = (site / "content/engagements/2026/portraits-2026/claire-dubois.yml").read_text(encoding="utf-8")
+    rel = "content/engagements/2026/portraits-2026/claire-dubois.yml"
+    assert "Would you work with ines-moreau again? [y/N]: y\n" in attestation.output
+    assert attestation.output.splitlines()[-2:] == [
+        f"next: commit {rel} and open a pull request, and ask ines-moreau to attest their side; "
+        "the engagement is confirmed once both attestations are merged:",
+        "  triangle attest portraits-2026 --as ines-moreau",
+    ]
+    text = (site / rel).read_text(encoding="utf-8")
     assert text.splitlines()[1:] == [
         f"date: {TODAY}",
         "payment: late",
@@ -452,3 +470,33 @@ def test_a_linked_folder_is_never_followed(site: Path, tmp_path: Path) -> None:
     with pytest.raises(safe_write.WriteError, match="is a symbolic link"):
         safe_write.make_folders(site, ("content", "engagements", "2027", "x"))
     assert list(outside.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("answers", "recommend"),
+    [("oui", "true"), ("O", "true"), ("yes", "true"), ("non", "false"), ("n", "false"), ("", "false")],
+)
+def test_yes_no_questions_accept_french_and_english_answers(site: Path, answers: str, recommend: str) -> None:
+    stdin = "\n".join(["claire-dubois", "", "on_time", "", "4", answers, ""]) + "\n"
+    engagement = run(
+        site,
+        *("new", "engagement", "--client", "ines-moreau", "--supplier", "claire-dubois", "--title", "Portraits"),
+        *("--skills", "photography", "--started", "2026-06-01"),
+    )
+    assert engagement.exit_code == 0, engagement.output
+    attestation = run(site, "attest", "portraits-2026", "--interactive", stdin=stdin)
+    assert attestation.exit_code == 0, attestation.output
+    text = (site / "content/engagements/2026/portraits-2026/claire-dubois.yml").read_text(encoding="utf-8")
+    assert f"recommend: {recommend}" in text.splitlines()
+
+
+def test_a_yes_no_answer_that_is_neither_is_asked_again(site: Path) -> None:
+    run(
+        site,
+        *("new", "engagement", "--client", "ines-moreau", "--supplier", "claire-dubois", "--title", "Portraits"),
+        *("--skills", "photography", "--started", "2026-06-01"),
+    )
+    stdin = "\n".join(["claire-dubois", "", "on_time", "", "4", "peut-être", "oui", ""]) + "\n"
+    attestation = run(site, "attest", "portraits-2026", "--interactive", stdin=stdin)
+    assert attestation.exit_code == 0, attestation.output
+    assert "Error: answer y (yes, o, oui) or n (no, non) (got 'peut-être')" in attestation.output
