@@ -47,10 +47,12 @@ function setUpFilters() {
 
   function sortCards(how) {
     const sorted = cards.slice();
-    if (how === "trust") {
-      sorted.sort((a, b) => Number(b.dataset.trust) - Number(a.dataset.trust) || order.get(a) - order.get(b));
+    if (how === "name") {
+      const collator = new Intl.Collator(lang, { sensitivity: "base" });
+      sorted.sort((a, b) => collator.compare(a.dataset.name, b.dataset.name) || order.get(a) - order.get(b));
     } else {
-      sorted.sort((a, b) => order.get(a) - order.get(b)); // the server's order is by name
+      // "Most reliable first": the server's order (levels, then facts), kept in data-rank.
+      sorted.sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank) || order.get(a) - order.get(b));
     }
     const fragment = document.createDocumentFragment();
     for (const card of sorted) fragment.append(card);
