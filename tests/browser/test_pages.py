@@ -213,8 +213,14 @@ def test_member_page_shows_each_side_with_evidence_engagements_and_badge_embeds(
     missing = [e.id for e in network.engagements_of(member) if page.locator(f'article[id="e-{e.id}"]').count() != 1]
     assert not missing, f"members/{member}/: no <article id='e-…'> for engagements {missing}"
 
-    embeds = [text for text in page.locator("pre.embed").all_inner_texts() if f"badges/{member}.svg" in text]
+    # The snippet is folded behind a disclosure: present in the page, hidden until asked for.
+    embeds = [text for text in page.locator("pre.embed").all_text_contents() if f"badges/{member}.svg" in text]
     assert embeds, f"members/{member}/: no <pre class='embed'> snippet referencing badges/{member}.svg"
+    disclosure = page.locator("details.embed-section")
+    assert disclosure.count() == 1 and disclosure.get_attribute("open") is None
+    assert not page.locator("pre.embed").first.is_visible()
+    disclosure.locator("summary").click()
+    assert page.locator("pre.embed").first.is_visible()
     html_embeds = [e for e in embeds if "<img" in e]
     assert html_embeds, f"members/{member}/: no HTML embed snippet with an <img> among {embeds}"
     snippet = parse_tags(html_embeds[0])

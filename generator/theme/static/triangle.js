@@ -93,7 +93,7 @@ function setUpFilters() {
     showActive(shown);
     const query = new URLSearchParams(window.location.search);
     for (const select of selects) {
-      const isDefault = select.value === "" || (select.name === "sort" && select.value === "name");
+      const isDefault = select.value === "" || (select.name === "sort" && select.value === "rank");
       if (isDefault) query.delete(select.name);
       else query.set(select.name, select.value);
     }
