@@ -443,6 +443,9 @@ class Fragments:
             gettext("Adds (+ positive / − negative)"),
         )
         self.table_head = "<thead><tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in heads) + "</tr></thead>"
+        # Each cell repeats its column's name, for narrow screens where rows stack (see style.css).
+        self.cell = [f'<td data-label="{_e(h)}">' for h in heads]
+        self.why_cell = f'<td colspan="2" class="why" data-label="{_e(heads[5])}">'
         config = index.scores.config
         self.thresholds = self._say(
             gettext(
@@ -666,21 +669,22 @@ class Fragments:
                 if recommendation:
                     outcome = self._say(what, what=self.statement[e.statement], outcome=outcome)
                 outcome += f" ({e.positive:.2f})".replace(".", self.decimal)
+            cell = self.cell
             head = (
-                f'<tr{"" if e.counts else NOT_COUNTED}><td><a href="#e-{e.engagement}">{fmt.date(e.date, "short")}</a>'
-                f"<td>{self._party(row.counterpart, '../../')}<td>{role[e.role]}, {status[e.status]}<td>{outcome}"
-                f"<td>{e.age_days}"
+                f'<tr{"" if e.counts else NOT_COUNTED}>{cell[0]}<a href="#e-{e.engagement}">'
+                f"{fmt.date(e.date, 'short')}</a>{cell[1]}{self._party(row.counterpart, '../../')}"
+                f"{cell[2]}{role[e.role]}, {status[e.status]}{cell[3]}{outcome}{cell[4]}{e.age_days}"
             )
             if e.counts:
                 numbers = (
-                    f"<td>{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.4f} = "
-                    f"<b>{e.weight:.4f}</b><td>+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
+                    f"{cell[5]}{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.4f} = "
+                    f"<b>{e.weight:.4f}</b>{cell[6]}+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
                 )
                 if self.decimal != ".":
                     numbers = numbers.replace(".", self.decimal)
             else:
                 why = state[e.state] if e.state != "counted" else self.status_what[e.status]
-                numbers = f'<td colspan="2" class="why">{self.words["not_counted"]} {why}'
+                numbers = f"{self.why_cell}{self.words['not_counted']} {why}"
             rows.append(head + numbers)
         return "\n".join(rows)
 

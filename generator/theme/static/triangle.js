@@ -59,7 +59,18 @@ function setUpFilters() {
     grid.append(fragment);
   }
 
+  const heading = document.getElementById("members-title");
+  const numbers = new Intl.NumberFormat(lang);
+  const toggle = document.getElementById("filters-toggle");
+
   function showActive(shown) {
+    // The heading counts the members the visitor sees, not the whole directory.
+    if (heading) heading.textContent = counted(heading, shown, { n: numbers.format(shown) });
+    if (toggle) {
+      const n = selects.filter((s) => s.name !== "sort" && s.value).length;
+      const label = toggle.dataset.label;
+      toggle.textContent = n ? fill(toggle.dataset.count, { label, n }) : label;
+    }
     active.replaceChildren();
     const status = document.createElement("p");
     status.textContent = shown === 0 ? active.dataset.none : counted(active, shown, { shown, total });
@@ -109,6 +120,7 @@ function setUpFilters() {
   });
   form.addEventListener("reset", () => window.setTimeout(apply));
   form.hidden = false;
+  setUpToggle(toggle, [form, document.getElementById("browse")]);
   apply();
   // The search keeps to the members the filters show.
   return (memberId) => {
@@ -116,6 +128,24 @@ function setUpFilters() {
     const values = Object.fromEntries(selects.map((s) => [s.name, s.value]));
     return !card || matches(card, values.skill, values.region, values.level);
   };
+}
+
+/** On a phone, fold the filters and browse links behind one button, so the first member shows at once. */
+function setUpToggle(toggle, parts) {
+  if (!toggle) return;
+  const folded = parts.filter(Boolean);
+  const narrow = window.matchMedia("(max-width: 40rem)");
+  function show(open) {
+    toggle.setAttribute("aria-expanded", String(open));
+    for (const part of folded) part.classList.toggle("is-folded", !open);
+  }
+  function layout() {
+    toggle.hidden = !narrow.matches;
+    show(!narrow.matches);
+  }
+  toggle.addEventListener("click", () => show(toggle.getAttribute("aria-expanded") !== "true"));
+  narrow.addEventListener("change", layout);
+  layout();
 }
 
 // ------------------------------------------------------------------ search (Pagefind)
@@ -134,6 +164,19 @@ function safeExcerpt(html) {
     }
   }
   return out;
+}
+
+/** Pagefind may cut an excerpt inside a word: start it at the next word, after an ellipsis. */
+function fromWordStart(excerpt, content) {
+  const plain = excerpt.textContent;
+  const at = content ? content.indexOf(plain.slice(0, 40)) : -1;
+  const midWord = at > 0 ? /[\p{L}\p{N}]/u.test(content[at - 1]) : at !== 0;
+  const first = excerpt.firstChild;
+  if (!midWord || !first || first.nodeType !== Node.TEXT_NODE) return excerpt;
+  const space = first.textContent.search(/\s/);
+  if (space < 0) return excerpt;
+  first.textContent = "…" + first.textContent.slice(space + 1);
+  return excerpt;
 }
 
 function setUpSearch(kept) {
@@ -185,10 +228,19 @@ function setUpSearch(kept) {
       list.replaceChildren();
       for (const item of items) {
         const li = document.createElement("li");
+        const title = document.createElement("p");
+        title.className = "result-name";
         const link = document.createElement("a");
         link.href = item.url;
         link.textContent = (item.meta && item.meta.title) || item.url;
-        li.append(link, safeExcerpt(item.excerpt || ""));
+        title.append(link);
+        li.append(title);
+        // Each result shows what its card shows: the "left" tag and the three badges with their facts.
+        const card = document.querySelector(`.member-card[data-member="${CSS.escape(memberOf(item.url))}"]`);
+        if (card) {
+          for (const part of card.querySelectorAll(".tag-left, .badges")) li.append(part.cloneNode(true));
+        }
+        li.append(fromWordStart(safeExcerpt(item.excerpt || ""), item.content || ""));
         list.append(li);
       }
       const count = items.length;
