@@ -55,7 +55,9 @@ from .views import (
     SiteIndex,
     member_page,
     method_document,
+    method_figures,
     network_view,
+    with_figures,
 )
 from .write import Output
 
@@ -869,7 +871,8 @@ def render_site(
     index = renderer.index
     yield from renderer.static()
     network = network_view(index)
-    method = method_document(METHOD_DOC.read_text(encoding="utf-8"))
+    figures = method_figures(site.config.scoring)
+    method = method_document(with_figures(METHOD_DOC.read_text(encoding="utf-8"), figures))
     settings = method_json(scores)
     coordinators = index.public(scores.seeds)
     for language in renderer.languages:

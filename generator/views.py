@@ -23,10 +23,12 @@ no page costs more than its own content.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -37,8 +39,8 @@ from markupsafe import Markup
 from .charts import BarChart, Graph, LineChart, SplitBarChart, bar_chart, circle_graph, line_chart, split_bar_chart
 from .facts import Facts
 from .markup import render_markdown
-from .model import Attestation, Engagement, Member, Site
-from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore
+from .model import Attestation, Engagement, Member, ScoringConfig, Site
+from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore, wilson_lower
 from .status import BOTH_ATTESTED, COUNTED_STATUSES, AttestationState, State
 from .vocabulary import Vocabulary, sort_key
 
@@ -799,13 +801,83 @@ TRUSTED_TAGS: Final = frozenset(
 )
 
 
+SETTING_MARK: Final = re.compile(r"<!--([a-z0-9_]+)-->(\d+(?:\.\d+)?(?: %)?|[a-z_]+)")
+"""A figure of ``docs/scoring.md`` that comes from the settings: ``<!--name-->default``."""
+
+
+def _example_figures(z: float, reliable: float) -> dict[str, float | str]:
+    """The worked example of ``docs/scoring.md`` (section 7), recomputed at the network's ``z``."""
+    positive, negative = 1.3957, 0.6840
+    n = positive + negative
+    z2 = z * z
+    root_in = positive * negative / n + z2 / 4
+    spread = z * math.sqrt(root_in)
+    after_positive = positive + 8 * 0.9446
+    after = wilson_lower(after_positive, after_positive + negative, z)
+    score = (positive + z2 / 2 - spread) / (n + z2)
+    return {
+        "ex_z2": z2,
+        "ex_z2_half": z2 / 2,
+        "ex_z2_quarter": z2 / 4,
+        "ex_root_in": root_in,
+        "ex_root": math.sqrt(root_in),
+        "ex_spread": spread,
+        "ex_score": score,
+        "ex_upper": (positive + z2 / 2 + spread) / (n + z2),
+        "ex_after": after,
+        "ex_level": "reliable" if score >= reliable else "new",
+        "ex_after_level": "reliable" if after >= reliable else "new",
+    }
+
+
+def method_figures(config: ScoringConfig) -> dict[str, str]:
+    """Every figure the method document quotes, from this network's settings, as the document writes them."""
+    z, reliable, highly = config.confidence_z, config.reliable_threshold, config.highly_reliable_threshold
+    figures: dict[str, float | str] = {
+        name: getattr(config, name) for name in config.__dataclass_fields__ if name != "trust_typical_mass"
+    }
+    figures.update(
+        trust_typical_percent=f"{config.trust_typical_mass * 100:g} %",
+        confidence_percent=f"{NormalDist().cdf(z) * 100:.0f} %",
+        wilson_1_of_1=wilson_lower(1, 1, z),
+        wilson_5_of_5=wilson_lower(5, 5, z),
+        wilson_9_of_10=wilson_lower(9, 10, z),
+        wilson_90_of_100=wilson_lower(90, 100, z),
+        reliable_units=z * z * reliable / (1 - reliable),
+        highly_units=z * z * highly / (1 - highly),
+        **_example_figures(z, reliable),
+    )
+    written: dict[str, str] = {}
+    for name, value in figures.items():
+        if isinstance(value, str):
+            written[name] = value
+        elif isinstance(value, int) or float(value).is_integer() or name in config.__dataclass_fields__:
+            written[name] = f"{value:g}"
+        else:
+            written[name] = f"{value:.2f}" if name.endswith("_units") else f"{value:.4f}"
+    return written
+
+
+def with_figures(text: str, figures: Mapping[str, str]) -> str:
+    """``docs/scoring.md`` with each marked figure replaced by this network's (an unknown mark is a bug)."""
+
+    def figure(match: re.Match[str]) -> str:
+        name = match[1]
+        if name not in figures:
+            raise KeyError(f"docs/scoring.md marks an unknown figure {name!r}")
+        return figures[name]
+
+    return SETTING_MARK.sub(figure, text)
+
+
 def method_document(text: str) -> Markup:
     """``docs/scoring.md`` as HTML: headings and tables allowed, still sanitised.
 
     The document is Triangle's own, not a member's, so it may have headings and
     tables; it is sanitised all the same (a pull request can change docs too).
     Headings move two levels down, under the page's own section heading, and get ids
-    so each part of the method can be linked to.
+    so each part of the method can be linked to. Figures come in already replaced
+    by :func:`with_figures`.
     """
     html = markdown.markdown(text, extensions=["tables", "fenced_code", "sane_lists", "toc"], output_format="html")
     html = re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m[1]}h{min(int(m[2]) + 2, 6)}", html)

@@ -84,6 +84,7 @@ def test_on_a_phone_the_filters_fold_and_the_first_member_shows_at_once(tab: Tab
     tab.page.locator("#f-level").select_option("caution")
     assert "1" in toggle.inner_text()
     tab.page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
+    tab.page.wait_for_function("document.getElementById('filters-toggle').hidden")  # media queries change async
     assert not toggle.is_visible() and tab.page.locator("#filters").is_visible()
 
 
