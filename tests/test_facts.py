@@ -12,6 +12,7 @@ from generator.check import check_site
 from generator.explain import members_api
 from generator.render import load_theme, render_site
 from generator.score import Scores, score_site
+from generator.views import SiteIndex, member_page
 
 from .levels_network import BUILD_DATE, DAN_DELAYS, write_levels_network
 from .scoring_helpers import GOOD_CLIENT, GOOD_SUPPLIER, Network, days_ago
@@ -162,3 +163,13 @@ def test_facts_leave_out_what_does_not_count() -> None:
     facts = scores.members["b"].sides["deadlines"].facts
     assert (facts.statements, facts.confirmed, facts.on_time, facts.late) == (2, 1, 2, 0)
     assert facts.counterparts == 2
+
+
+def test_a_member_page_lists_what_both_parties_attested_first() -> None:
+    network = Network()
+    pending = network.engagement("a", "b", ago=10, by_supplier=None)  # newest, one-sided
+    older = network.engagement("c", "b", ago=400)
+    newer = network.engagement("d", "b", ago=100)
+    site = network.site()
+    page = member_page(SiteIndex(site, score_site(site)), "b")
+    assert page.as_supplier == (newer, older, pending)
