@@ -107,12 +107,13 @@ def _per_slot(slot: IntArray, slots: int, weights: npt.NDArray[Any] | None = Non
     return [round(c) for c in counts.tolist()]
 
 
-def _distinct_per_slot(slot: IntArray, other: IntArray, width: int, slots: int) -> list[int]:
-    if slot.size == 0:
-        return [0] * slots
-    keys = np.unique(slot * width + other)
-    counts: list[int] = np.bincount(keys // width, minlength=slots).tolist()
-    return counts
+def distinct_per_group(group: IntArray, other: IntArray, width: int, groups: int) -> IntArray:
+    """For each group, how many distinct ``other`` values its rows have (``width`` above any ``other``)."""
+    if group.size == 0:
+        return np.zeros(groups, dtype=np.int64)
+    keys = np.sort(group * width + other)
+    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return np.bincount(distinct // width, minlength=groups).astype(np.int64)
 
 
 def count_facts(
@@ -139,7 +140,7 @@ def count_facts(
     s = slot[main]
     statements = _per_slot(s, slots)
     confirmed = _per_slot(s, slots, both[main].astype(np.float64))
-    counterparts = _distinct_per_slot(s, attester[main], width, slots)
+    counterparts: list[int] = distinct_per_group(s, attester[main], width, slots).tolist()
 
     outcome = main & ((kind == DELIVERY) | (kind == PAYMENT))
     so, vo = slot[outcome], value[outcome]

@@ -33,7 +33,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .diagnostics import UsageError
-from .facts import Facts, count_facts
+from .facts import Facts, count_facts, distinct_per_group
 from .model import Attestation, Engagement, Role, ScoringConfig, Site, frozen_map
 from .status import (
     BOTH_ATTESTED,
@@ -763,15 +763,6 @@ def _ranks(keys: tuple[IntArray, ...], order: IntArray, rows: int) -> IntArray:
     return ranks
 
 
-def _distinct(group: IntArray, other: IntArray, width: int, groups: int) -> IntArray:
-    """For each group, how many distinct ``other`` values its rows have."""
-    if group.size == 0:
-        return np.zeros(groups, dtype=np.int64)
-    keys = np.sort(group * width + other)
-    distinct = keys[np.r_[True, keys[1:] != keys[:-1]]]
-    return np.bincount(distinct // width, minlength=groups).astype(np.int64)
-
-
 def _read_only(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
     array.setflags(write=False)
     return array
@@ -879,7 +870,7 @@ def score_site(site: Site) -> Scores:
     # An attester's trust is shared among everyone they attested: what one relation
     # carries is what the attester's word is worth about that member.
     width = max(size, 1)
-    attested = _distinct(attester[counting], subject[counting], width, size)
+    attested = distinct_per_group(attester[counting], subject[counting], width, size)
     per_relation = trust / np.maximum(attested, 1)
     typical_relation = typical_trust(per_relation, trust, config.trust_typical_mass)
     trust_list: list[float] = trust.tolist()
@@ -911,9 +902,9 @@ def score_site(site: Site) -> Scores:
     slots = size * len(FIGURES)
     group = slot_of
     carrying = weight > 0
-    counterparts = _distinct(group[carrying], attester[carrying], width, slots).tolist()
+    counterparts = distinct_per_group(group[carrying], attester[carrying], width, slots).tolist()
     negative_rows = carrying & negative
-    negative_counterparts = _distinct(group[negative_rows], attester[negative_rows], width, slots).tolist()
+    negative_counterparts = distinct_per_group(group[negative_rows], attester[negative_rows], width, slots).tolist()
 
     # The evidence table, newest first within each (member, figure).
     shown = _sort_by(slot_of, newest * len(STATEMENTS) + kind)
