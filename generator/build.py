@@ -67,16 +67,18 @@ def build(
     strict: bool = False,
     output: Path | None = None,
     search: bool = True,
+    cache: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build the site in ``root`` into its output folder, atomically.
 
     Raises :class:`BuildFailed` (with the diagnostics) when the site is invalid, and
-    leaves the previous output untouched on any failure.
+    leaves the previous output untouched on any failure. With ``cache``, records that
+    did not change since the last run are not parsed again (see :mod:`generator.cache`).
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    checked: CheckResult = check_site(root, today)
+    checked: CheckResult = check_site(root, today, cache=cache)
     timings["check"] = time.perf_counter() - start
     if checked.failed(strict):
         problems = (

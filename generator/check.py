@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .cache import CachedRecord, StatKey, load_records, save_records, stat_key
 from .config import load_config
 from .diagnostics import Diagnostic, Severity
 from .discover import EngagementFolder, RecordFile, discover, discover_folder
@@ -195,16 +196,61 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def check_site(root: Path, today: dt.date, jobs: int | None = None) -> CheckResult:
-    """Run every check on the site in ``root``; raise :class:`UsageError` on a bad site.yml."""
+def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> Parsed:
+    """Parse only the files that changed since the cached run, and refresh the cache.
+
+    Records come back in the order of ``files``, as without the cache.
+    """
+    cached = load_records(root)
+    fresh: dict[str, CachedRecord] = {}
+    slots: list[ParsedRecord | None] = [None] * len(files)
+    problems: list[Diagnostic] = []
+    stale: list[tuple[int, StatKey | None]] = []
+    for place, file in enumerate(files):
+        try:
+            key: StatKey | None = stat_key(os.lstat(os.path.join(root, file.path)))
+        except OSError:
+            key = None  # vanished meanwhile: parsing it reports how
+        hit = cached.get(file.path)
+        if key is not None and hit is not None and hit.key == key:
+            fresh[file.path] = hit
+            slots[place] = _unflatten(hit.flat)
+            problems.extend(hit.diagnostics)
+        else:
+            stale.append((place, key))
+    if stale:
+        parsed, found = parse_all(root, [files[place] for place, _ in stale], jobs)
+        own: dict[str, list[Diagnostic]] = {}
+        for diagnostic in found:  # a file's parse only reports problems of that file
+            own.setdefault(diagnostic.path, []).append(diagnostic)
+        for (place, key), record in zip(stale, parsed, strict=True):
+            mine = tuple(own.get(record.file.path, ()))
+            slots[place] = record
+            problems.extend(mine)
+            if key is not None:
+                fresh[record.file.path] = CachedRecord(key, _flatten(record), mine)
+    if stale or len(fresh) != len(cached):
+        save_records(root, fresh)
+    return [record for record in slots if record is not None], problems
+
+
+def check_site(root: Path, today: dt.date, jobs: int | None = None, *, cache: bool = False) -> CheckResult:
+    """Run every check on the site in ``root``; raise :class:`UsageError` on a bad site.yml.
+
+    With ``cache``, records parsed by an earlier run (see :mod:`generator.cache`) are
+    reused for the files that did not change since.
+    """
     config = load_config(root)
     with no_gc():
-        found = discover(root, defer_folders=True)
+        found = discover(root, defer_folders=not cache)
         if any(d.code == "missing-content" for d in found.diagnostics):
             # Nothing else can be checked, and every reference would look broken.
             return CheckResult(validate(config, [], today).site, found.diagnostics, 0)
-        tasks: list[Task] = [*found.files, *found.folders]
-        records, problems = parse_all(root, tasks, jobs)
+        if cache:
+            records, problems = _parse_cached(root, found.files, jobs)
+        else:
+            tasks: list[Task] = [*found.files, *found.folders]
+            records, problems = parse_all(root, tasks, jobs)
         problems.extend(found.diagnostics)
         validation = validate(config, records, today)
         problems.extend(validation.diagnostics)

@@ -148,9 +148,16 @@ def print_diagnostics(diagnostics: list[Diagnostic], fmt: str, files: int) -> No
     help="text for people, github for pull-request annotations, json for tools.",
 )
 @click.option("--strict", "strict_mode", is_flag=True, help="Treat warnings as errors.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse every record again, ignoring and leaving alone .triangle-cache/ (safe to delete at any time).",
+)
 @today_option
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict_mode: bool, today: dt.date | None) -> None:
+def check(
+    ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict_mode: bool, no_cache: bool, today: dt.date | None
+) -> None:
     """Validate every record; report problems in PATHS only (default: all).
 
     Cross-references are always checked against the whole site. Exit status: 0 when
@@ -158,7 +165,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...], fmt: str, strict_mode: bo
     """
     root = site_root(ctx)
     selected = _report_paths(root, paths)
-    result: CheckResult = check_site(root, resolve_today(today))
+    warn_without_libyaml()
+    result: CheckResult = check_site(root, resolve_today(today), cache=not no_cache)
     diagnostics = [d for d in result.diagnostics if _selected(d, selected)]
     if strict_mode:
         diagnostics = strict(diagnostics)
@@ -272,6 +280,19 @@ def _terminal_width() -> int | None:
     return None
 
 
+def warn_without_libyaml() -> None:
+    """Say loudly when PyYAML lacks libyaml: every check would be about ten times slower, silently."""
+    from .load import LIBYAML
+
+    if not LIBYAML:
+        click.echo(
+            "warning: PyYAML was installed without libyaml, so reading records is about ten times slower; "
+            "install libyaml (apt install libyaml-dev), then "
+            "'pip install --force-reinstall --no-binary pyyaml pyyaml'",
+            err=True,
+        )
+
+
 def _interactive() -> bool:
     """A person watching a terminal (not CI, not a pipe): worth a progress line."""
     return sys.stderr.isatty() and os.environ.get("CI", "").lower() not in ("1", "true", "yes")
@@ -287,9 +308,16 @@ def _interactive() -> bool:
     help="Where to build (default: 'output' in site.yml, _site).",
 )
 @click.option("--no-search", is_flag=True, help="Skip the Pagefind search index (faster; search box inactive).")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Parse every record again, ignoring and leaving alone .triangle-cache/ (safe to delete at any time).",
+)
 @today_option
 @click.pass_context
-def build(ctx: click.Context, strict_mode: bool, output: Path | None, no_search: bool, today: dt.date | None) -> None:
+def build(
+    ctx: click.Context, strict_mode: bool, output: Path | None, no_search: bool, no_cache: bool, today: dt.date | None
+) -> None:
     """Check, score and render the site into its output folder, atomically.
 
     The new site is written beside the output and swapped in at the end: a failed or
@@ -301,6 +329,7 @@ def build(ctx: click.Context, strict_mode: bool, output: Path | None, no_search:
     from .build import build as build_site_folder
 
     root = site_root(ctx)
+    warn_without_libyaml()
     started = time.perf_counter()
     shown = [0.0]
 
@@ -317,6 +346,7 @@ def build(ctx: click.Context, strict_mode: bool, output: Path | None, no_search:
             strict=strict_mode,
             output=output,
             search=not no_search,
+            cache=not no_cache,
             progress=progress if _interactive() else None,
         )
     except BuildFailed as exc:

@@ -30,8 +30,13 @@ try:
     # libyaml's bare event parser: we need neither a constructor nor a resolver, and
     # CSafeLoader's Python-level set-up of both costs more than parsing a small record.
     from yaml._yaml import CParser as _Parser
+
+    LIBYAML = True
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _Parser  # type: ignore[assignment]
+
+    LIBYAML = False
+"""Whether PyYAML was built with libyaml: without it, reading records is about ten times slower."""
 
 MAX_FILE_BYTES = 256 * 1024
 """The largest record file we read; the longest legitimate record is a few KiB."""

@@ -460,6 +460,7 @@ class Builder:
                 strict=self.strict,
                 output=self.output,
                 search=self.search,
+                cache=True,
                 progress=self._progress,
             )
         except TriangleError as exc:

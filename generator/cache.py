@@ -1,0 +1,145 @@
+"""The record cache: parsed records kept between runs in ``.triangle-cache/``, never trusted blindly.
+
+Parsing 150,000 small YAML files is most of what ``triangle check`` does, and almost
+none of them change between two runs. The cache keeps each file's parsed record and
+problems under the file's identity and change time (size, modification and change
+times in nanoseconds, inode): a file written since, even with the same size and a
+reset modification time, has a new change time and is parsed again.
+
+The folder is safe to delete (the next run parses everything) and git-ignored. It is
+also untrusted: a pull request could commit a crafted one, and unpickling such a file
+would run its code. So every cache file carries an HMAC made with a key that lives
+outside the repository (``$XDG_CACHE_HOME/triangle/cache.key``, created on first use);
+a file that fails it, is truncated, comes from another version of Triangle or does not
+unpickle is ignored and rewritten, never used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import stat
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+CACHE_DIR: Final = ".triangle-cache"
+"""At the site's root, beside ``site.yml``; safe to delete, ignored by git."""
+FORMAT: Final = b"triangle-cache 1\n"
+RECORDS_FILE: Final = "records.pickle"
+
+StatKey = tuple[int, int, int, int]
+"""Size, modification and change times (ns), inode: what changes when a file is written."""
+
+
+def stat_key(result: os.stat_result) -> StatKey:
+    """The identity of one version of a file, from its ``stat``."""
+    return (result.st_size, result.st_mtime_ns, result.st_ctime_ns, result.st_ino)
+
+
+def code_digest() -> bytes:
+    """A digest of Triangle's own code and theme: a cache made by another version is not reused."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in (".py", ".html", ".po", ".md"):
+            digest.update(path.relative_to(package).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.digest()
+
+
+def _key_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "triangle" / "cache.key"
+
+
+def secret_key() -> bytes | None:
+    """This machine's key for signing caches (created on first use); ``None`` when it cannot be kept."""
+    path = _key_path()
+    with contextlib.suppress(OSError):
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+    except OSError:
+        return None
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRecord:
+    """One file's parse as a plain tuple (see :func:`generator.check._flatten`) and its problems."""
+
+    key: StatKey
+    flat: Any
+    diagnostics: tuple[Any, ...]
+
+
+def _folder(root: Path) -> Path | None:
+    folder = root / CACHE_DIR
+    with contextlib.suppress(OSError):
+        if stat.S_ISLNK(os.lstat(folder).st_mode):
+            return None  # never follow a link out of the site
+    return folder
+
+
+def load_records(root: Path) -> dict[str, CachedRecord]:
+    """The cached parses of the site in ``root``, or nothing when the cache is absent or not to be trusted."""
+    folder, key = _folder(root), secret_key()
+    if folder is None or key is None:
+        return {}
+    try:
+        data = (folder / RECORDS_FILE).read_bytes()
+    except OSError:
+        return {}
+    header = FORMAT + code_digest()
+    if not data.startswith(header) or len(data) < len(header) + 32:
+        return {}
+    mac, payload = data[len(header) : len(header) + 32], data[len(header) + 32 :]
+    if not hmac.compare_digest(mac, hmac.new(key, header + payload, hashlib.sha256).digest()):
+        return {}
+    try:
+        records = pickle.loads(payload)
+    except Exception:  # a cache we wrote but cannot read (a partial write survived): start again
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def save_records(root: Path, records: Mapping[str, CachedRecord]) -> None:
+    """Keep the parses for the next run; a cache that cannot be written is only a slower next run."""
+    folder, key = _folder(root), secret_key()
+    if folder is None or key is None:
+        return
+    header = FORMAT + code_digest()
+    payload = pickle.dumps(dict(records), protocol=pickle.HIGHEST_PROTOCOL)
+    mac = hmac.new(key, header + payload, hashlib.sha256).digest()
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Triangle's cache (safe to delete): never committed.\n*\n", encoding="utf-8")
+        _replace(folder / RECORDS_FILE, header + mac + payload)
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write beside, then rename: a run killed meanwhile leaves the old cache or the new one, whole."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise

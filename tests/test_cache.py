@@ -1,0 +1,140 @@
+"""The record cache: a warm check gives exactly what a cold one gives, and a bad cache is never used."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cache import CACHE_DIR, FORMAT, RECORDS_FILE, CachedRecord, code_digest, load_records
+from generator.check import CheckResult, check_site
+from generator.cli import cli
+
+from .test_synthetic import make_network_module
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture(autouse=True)
+def own_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test signs its caches with a key of its own, never the user's."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def network(tmp_path: Path) -> Path:
+    root = tmp_path / "net"
+    make_network_module().make_network(root, 60, 3)
+    return root
+
+
+def outcome(result: CheckResult) -> tuple[object, ...]:
+    """What a check decides: every problem and the model (repr covers every field of every record)."""
+    site = result.site
+    return (
+        result.diagnostics,
+        result.files,
+        repr(sorted(site.members.items())),
+        repr(sorted(site.engagements.items())),
+    )
+
+
+def first_attestation(root: Path) -> Path:
+    return next(p for p in sorted((root / "content" / "engagements").rglob("*.yml")) if p.name != "engagement.yml")
+
+
+def test_warm_check_equals_cold_and_reuses_every_record(network: Path) -> None:
+    cold = check_site(network, TODAY, cache=False)
+    first = check_site(network, TODAY, cache=True)
+    cached = load_records(network)
+    assert len(cached) == cold.files
+    warm = check_site(network, TODAY, cache=True)
+    assert outcome(cold) == outcome(first) == outcome(warm)
+    assert load_records(network).keys() == cached.keys()
+
+
+def test_changed_file_is_parsed_again(network: Path) -> None:
+    check_site(network, TODAY, cache=True)
+    member = sorted((network / "content" / "members").glob("*.yml"))[0]
+    text = member.read_text(encoding="utf-8")
+    member.write_text(text.replace("headline:", "headline: Changed,", 1), encoding="utf-8")
+    warm = check_site(network, TODAY, cache=True)
+    assert outcome(warm) == outcome(check_site(network, TODAY, cache=False))
+    assert warm.site.members[member.stem].headline.startswith("Changed,")
+
+
+def test_new_error_and_fix_both_seen_through_the_cache(network: Path) -> None:
+    check_site(network, TODAY, cache=True)
+    target = first_attestation(network)
+    good = target.read_bytes()
+    target.write_bytes(good.replace(b"relationship:", b"relationship: [", 1))
+    broken = check_site(network, TODAY, cache=True)
+    assert any(d.path.endswith(target.name) and d.code == "yaml-syntax" for d in broken.diagnostics)
+    assert outcome(broken) == outcome(check_site(network, TODAY, cache=False))
+    target.write_bytes(good)
+    assert outcome(check_site(network, TODAY, cache=True)) == outcome(check_site(network, TODAY, cache=False))
+
+
+def test_deleted_and_added_files(network: Path) -> None:
+    check_site(network, TODAY, cache=True)
+    target = first_attestation(network)
+    moved = target.with_name("renamed.yml")
+    os.rename(target, moved)
+    warm = check_site(network, TODAY, cache=True)
+    assert outcome(warm) == outcome(check_site(network, TODAY, cache=False))
+    assert any(d.path.endswith("renamed.yml") for d in warm.diagnostics)
+    assert target.relative_to(network).as_posix() not in load_records(network)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "other-key", "forged"])
+def test_damaged_or_foreign_cache_is_never_trusted(network: Path, damage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    cold = check_site(network, TODAY, cache=False)
+    check_site(network, TODAY, cache=True)
+    path = network / CACHE_DIR / RECORDS_FILE
+    data = path.read_bytes()
+    if damage == "truncate":
+        path.write_bytes(data[: len(data) // 2])
+    elif damage == "flip":
+        path.write_bytes(data[:-10] + bytes([data[-10] ^ 1]) + data[-9:])
+    elif damage == "garbage":
+        path.write_bytes(b"not a cache at all")
+    elif damage == "other-key":
+        # A cache committed by someone else (another machine's key): its records say every
+        # member is called "Forged", and none of it may be believed.
+        monkeypatch.setenv("XDG_CACHE_HOME", str(network.parent / "other-machine"))
+        records = load_records(network)
+        assert records == {}
+        check_site(network, TODAY, cache=True)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(network.parent / "xdg"))
+    else:
+        # The right header and a well-formed pickle that drops every problem, without the key's HMAC.
+        entries = load_records(network)
+        forged = {p: CachedRecord(r.key, r.flat, ()) for p, r in entries.items()}
+        header = FORMAT + code_digest()
+        path.write_bytes(header + bytes(32) + pickle.dumps(forged))
+    assert load_records(network) == {} or damage == "other-key"
+    assert outcome(check_site(network, TODAY, cache=True)) == outcome(cold)
+    assert len(load_records(network)) == cold.files  # rebuilt
+
+
+def test_cli_no_cache_leaves_no_cache(network: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-C", str(network), "check", "--no-cache", "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert not (network / CACHE_DIR).exists()
+    result = runner.invoke(cli, ["-C", str(network), "check", "--today", TODAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert (network / CACHE_DIR / RECORDS_FILE).is_file()
+    assert (network / CACHE_DIR / ".gitignore").read_text(encoding="utf-8").splitlines()[-1] == "*"
+
+
+def test_cache_through_a_symlink_is_refused(network: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (network / CACHE_DIR).symlink_to(elsewhere)
+    check_site(network, TODAY, cache=True)
+    assert list(elsewhere.iterdir()) == []
