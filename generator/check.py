@@ -212,10 +212,10 @@ def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> 
         except OSError:
             key = None  # vanished meanwhile: parsing it reports how
         hit = cached.get(file.path)
-        if key is not None and hit is not None and hit.key == key:
+        if key is not None and hit is not None and hit[0] == key:
             fresh[file.path] = hit
-            slots[place] = _unflatten(hit.flat)
-            problems.extend(hit.diagnostics)
+            slots[place] = _unflatten(hit[1])
+            problems.extend(hit[2])
         else:
             stale.append((place, key))
     if stale:
@@ -228,7 +228,7 @@ def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> 
             slots[place] = record
             problems.extend(mine)
             if key is not None:
-                fresh[record.file.path] = CachedRecord(key, _flatten(record), mine)
+                fresh[record.file.path] = (key, _flatten(record), mine)
     if stale or len(fresh) != len(cached):
         save_records(root, fresh)
     return [record for record in slots if record is not None], problems

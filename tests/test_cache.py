@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cache import CACHE_DIR, FORMAT, RECORDS_FILE, CachedRecord, code_digest, load_records
+from generator.cache import CACHE_DIR, FORMAT, RECORDS_FILE, code_digest, load_records
 from generator.check import CheckResult, check_site
 from generator.cli import cli
 
@@ -113,7 +113,7 @@ def test_damaged_or_foreign_cache_is_never_trusted(network: Path, damage: str, m
     else:
         # The right header and a well-formed pickle that drops every problem, without the key's HMAC.
         entries = load_records(network)
-        forged = {p: CachedRecord(r.key, r.flat, ()) for p, r in entries.items()}
+        forged = {p: (key, flat, ()) for p, (key, flat, _) in entries.items()}
         header = FORMAT + code_digest()
         path.write_bytes(header + bytes(32) + pickle.dumps(forged))
     assert load_records(network) == {} or damage == "other-key"
