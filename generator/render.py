@@ -679,7 +679,7 @@ class Fragments:
             )
             if e.counts:
                 numbers = (
-                    f"{cell[5]}{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.4f} = "
+                    f"{cell[5]}{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.2f} = "
                     f"<b>{e.weight:.4f}</b>{cell[6]}+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
                 )
                 if self.decimal != ".":
