@@ -22,7 +22,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,8 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .api import api_outputs
-from .badges import badge_outputs
+from .badges import badge_inputs, badge_members, member_badges
+from .cache import code_digest
 from .diagnostics import UsageError
 from .explain import method_json
 from .facts import Facts
@@ -53,13 +54,14 @@ from .views import (
     ResolutionView,
     SideView,
     SiteIndex,
+    member_inputs,
     member_page,
     method_document,
     method_figures,
     network_view,
     with_figures,
 )
-from .write import Output
+from .write import Output, Unit
 
 DEFAULT_THEME = Path(__file__).parent / "theme"
 """The theme shipped with Triangle; a site's ``themes/<name>/`` overrides it file by file."""
@@ -197,6 +199,7 @@ class Renderer:
         for name, path in theme.static_files().items():
             content = path.read_bytes()
             self.assets[name] = (f"static/{hashed_name(name, content)}", content)
+        self.base = self._global_digest()
         self.envs = {language: self._environment(language) for language in self.languages}
         self.fragments: dict[str, Fragments] = {}
         for language, env in self.envs.items():
@@ -209,6 +212,21 @@ class Renderer:
             env.globals["frag"] = self.fragments[language] = Fragments(env, self.index, language)
         self.sitemap: set[str] = set()
         self._chrome: dict[tuple[Any, ...], Markup] = {}
+
+    def _global_digest(self) -> bytes:
+        """What every page depends on besides its own inputs: the code, the theme, site.yml, today, options."""
+        digest = hashlib.blake2b(code_digest(), digest_size=32)
+        for folder in self.theme.folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
+                    digest.update(path.read_bytes())
+        digest.update(repr((self.site.config, self.site.today, self.search, self.languages)).encode())
+        return digest.digest()
+
+    def digest(self, inputs: object) -> str:
+        """The digest of a unit's inputs, keyed by everything every page depends on (:meth:`_global_digest`)."""
+        return hashlib.blake2b(repr(inputs).encode(), key=self.base, digest_size=16).hexdigest()
 
     def _environment(self, language: str) -> jinja2.Environment:
         env = jinja2.Environment(
@@ -809,26 +827,45 @@ _WORKER: Renderer | None = None
 """The renderer a forked worker inherits from its parent (see :func:`_render_members`)."""
 
 
-def _member_pages(renderer: Renderer, member_ids: Iterable[str]) -> Iterator[Output]:
+def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
+    """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
+    key = f"members/{member_id}"
+    digest = renderer.digest(member_inputs(renderer.index, member_id))
+    if previous.get(key) == digest:
+        return Unit(key, digest, None)
+    view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
+    outputs: list[Output] = []
+    for language in renderer.languages:
+        outputs.append(renderer.page("member.html", f"members/{member_id}/index.html", language, page=view))
+        if renderer.search:
+            outputs.append(renderer.search_document(view, language))
+    return Unit(key, digest, tuple(outputs))
+
+
+def _member_units(renderer: Renderer, member_ids: Iterable[str], previous: Mapping[str, str]) -> Iterator[Unit]:
     for member_id in member_ids:
-        view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
-        for language in renderer.languages:
-            yield renderer.page("member.html", f"members/{member_id}/index.html", language, page=view)
-            if renderer.search:
-                yield renderer.search_document(view, language)
+        yield _member_unit(renderer, member_id, previous)
 
 
-def _render_members(member_ids: list[str]) -> list[tuple[str, bytes]]:
-    """In a worker process: the pages of a few members, as plain tuples (cheap to send back)."""
+_WORKER_PREVIOUS: Mapping[str, str] = {}
+
+
+def _render_members(member_ids: list[str]) -> list[tuple[str, str, list[tuple[str, bytes]] | None]]:
+    """In a worker process: the units of a few members, as plain tuples (cheap to send back)."""
     assert _WORKER is not None, "worker processes are forked from a parent that set _WORKER"
-    pages = [(output.path, output.content) for output in _member_pages(_WORKER, member_ids)]
+    units = [
+        (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
+        for unit in _member_units(_WORKER, member_ids, _WORKER_PREVIOUS)
+    ]
     for fragments in _WORKER.fragments.values():
         fragments.forget()  # engagements drawn for this chunk are not shown again here
     _WORKER.index.forget()
-    return pages
+    return units
 
 
-def _parallel_member_pages(renderer: Renderer, member_ids: list[str], jobs: int) -> Iterator[Output]:
+def _parallel_member_units(
+    renderer: Renderer, member_ids: list[str], jobs: int, previous: Mapping[str, str]
+) -> Iterator[Unit]:
     """Member pages rendered by forked workers, yielded in order: the same bytes as one process makes.
 
     Member pages are nine tenths of the work and independent of each other. Workers
@@ -836,29 +873,65 @@ def _parallel_member_pages(renderer: Renderer, member_ids: list[str], jobs: int)
     them; the garbage collector's bookkeeping is frozen first so that it does not
     copy every shared page into every worker.
     """
-    global _WORKER
+    global _WORKER, _WORKER_PREVIOUS
     chunks = [member_ids[i : i + CHUNK] for i in range(0, len(member_ids), CHUNK)]
-    _WORKER = renderer
+    _WORKER, _WORKER_PREVIOUS = renderer, previous
     gc.collect()
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for pages in pool.map(_render_members, chunks):
-                for path, content in pages:
-                    yield Output(path, content)
+            for units in pool.map(_render_members, chunks):
+                for key, digest, pages in units:
+                    outputs = None if pages is None else tuple(Output(path, content) for path, content in pages)
+                    yield Unit(key, digest, outputs)
     finally:
         gc.unfreeze()
-        _WORKER = None
+        _WORKER, _WORKER_PREVIOUS = None, {}
+
+
+def _badge_units(renderer: Renderer, previous: Mapping[str, str]) -> Iterator[Unit]:
+    """Each published member's badges, redrawn only when what they show changed."""
+    root = renderer.base_url
+    for member_id, name, score in badge_members(renderer.site, renderer.scores):
+        key = f"badges/{member_id}"
+        digest = renderer.digest((member_id, name, root, badge_inputs(score)))
+        if previous.get(key) == digest:
+            yield Unit(key, digest, None)
+        else:
+            yield Unit(key, digest, tuple(member_badges(member_id, name, score, root)))
 
 
 def render_site(
     site: Site, scores: Scores, theme: Theme, jobs: int | None = None, search: bool = True
 ) -> Iterator[Output]:
+    """Every file of the site, as a full build writes them (see :func:`render_units`)."""
+    for item in render_units(site, scores, theme, jobs, search):
+        if isinstance(item, Output):
+            yield item
+        else:
+            assert item.outputs is not None, "nothing is kept without a previous build"
+            yield from item.outputs
+
+
+def render_units(
+    site: Site,
+    scores: Scores,
+    theme: Theme,
+    jobs: int | None = None,
+    search: bool = True,
+    previous: Mapping[str, str] | None = None,
+) -> Iterator[Output | Unit]:
     """Every file of the site, in a fixed order so two builds are byte-identical.
 
     With ``search``, each member page comes with its search document under
-    :data:`SEARCH_SOURCE`, for :func:`generator.search.index_site` to index and remove.
+    :data:`SEARCH_SOURCE`, for the search indexer (see :mod:`generator.publish`).
+
+    ``previous`` holds the digests of the units an earlier build wrote and that are
+    still intact in the output: a unit whose inputs have the same digest is not
+    rendered again (it comes as a :class:`~generator.write.Unit` without outputs).
+    Pages about the whole network (listings, API, feeds) are always rendered; the
+    writer skips those whose bytes did not change.
 
     ``jobs`` is how many processes render member pages (default: one per CPU, up to
     8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
@@ -893,13 +966,14 @@ def render_site(
     renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in member_ids)
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     parallel = jobs > 1 and len(member_ids) >= PARALLEL_THRESHOLD
+    known = previous if previous is not None else {}
     if parallel and "fork" in multiprocessing.get_all_start_methods():
-        yield from _parallel_member_pages(renderer, member_ids, jobs)
+        yield from _parallel_member_units(renderer, member_ids, jobs, known)
     else:
-        yield from _member_pages(renderer, member_ids)
+        yield from _member_units(renderer, member_ids, known)
     yield renderer.sitemap_xml()
     yield renderer.robots_txt()
     # Embeddable badges and each language's feed (the colleagues' modules).
-    yield from badge_outputs(site, scores, renderer.base_url)
+    yield from _badge_units(renderer, known)
     for language in renderer.languages:
         yield from feed_outputs(site, scores, renderer.base_url, language)

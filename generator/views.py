@@ -614,6 +614,42 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
     )
 
 
+def member_inputs(index: SiteIndex, member_id: str) -> tuple[object, ...]:
+    """Everything a member's page is drawn from, cheap to gather: what an incremental build hashes.
+
+    The page is rebuilt when any of it changes, so it must hold all that
+    :func:`member_page` and :func:`engagement_view` read: the member's record, card and
+    score; every engagement of the member with its attestations, ruling and status; the
+    name of everyone the page names (parties, sponsors, relations, contacts); and the
+    trust factor of every attester, which their rows print. Only the trust share is left
+    out: it moves with every statement anywhere and no page shows it. Everything else
+    the page depends on (templates, site.yml, today, the code) is the renderer's part of
+    the digest. The tests rebuild after every kind of change and compare with a clean build.
+    """
+    site, scores = index.site, index.scores
+    score = scores.members[member_id]
+    engagements: list[object] = []
+    named: set[str] = {*site.members[member_id].sponsors, *score.relations, *score.contacts}
+    for engagement_id in site.engagements_by_member.get(member_id, ()):
+        engagement = site.engagements[engagement_id]
+        resolution = site.resolutions.get(engagement_id)
+        named.update((engagement.client, engagement.supplier))
+        if resolution is not None:
+            named.add(resolution.by)
+        engagements.append((engagement, resolution, scores.engagements[engagement_id]))
+    factors = {
+        other: (index.party(other), scores.members[other].attester_weight if other in scores.members else None)
+        for other in sorted(named)
+    }
+    return (
+        site.members[member_id],
+        index.card_of[member_id],
+        replace(score, trust_share=0.0),
+        tuple(engagements),
+        tuple(factors.items()),
+    )
+
+
 # ------------------------------------------------------------------------ network page
 
 
