@@ -408,6 +408,7 @@ def hugo_source(cache: Path, network: Network, members: int, seed: int) -> Path:
     path = cache / f"hugo-v{HUGO_SITE_VERSION}-{canonical_name(members, seed)}"
     if path.is_dir():
         return path
+    cache.mkdir(parents=True, exist_ok=True)
     scratch = cache / f".partial-{path.name}-{os.getpid()}"
     write_hugo_site(network.path, scratch)
     scratch.rename(path)
@@ -715,7 +716,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"  {'reused' if network.generated_s is None else f'generated in {network.generated_s:.1f} s:'} "
                 f"{network.path}"
             )
-            bench = SizeBench(network, members, work / f"m{members}", runs, args.cache_dir, progress)
+            # Derived Hugo sources go beside networks this script cached, never beside someone else's.
+            own = network.path.name == canonical_name(members, args.seed)
+            hugo_cache = args.cache_dir if own else default_cache_dir()
+            bench = SizeBench(network, members, work / f"m{members}", runs, hugo_cache, progress)
             bench.measure_all(selected)
             if not args.keep_work:
                 shutil.rmtree(bench.work)  # a 10,000-member site and its output take gigabytes of RAM disk
