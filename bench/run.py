@@ -572,7 +572,7 @@ def table(report: dict[str, Any]) -> str:
     lines: list[str] = []
     header = (
         f"{'measure':<16} {'wall s':>7} {'target':<13} {'cpu s':>7} {'max proc MiB':>12} "
-        f"{'all procs MiB':>13} {'target':<15} {'/ hugo':>6} {'target':<10}"
+        f"{'all procs MiB':>13} {'target':<15} {'/ hugo':>6} target"
     )
     for key, size in report["sizes"].items():
         members = int(key)
