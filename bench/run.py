@@ -425,6 +425,7 @@ class SizeBench:
 
     network: Network
     members: int
+    seed: int
     work: Path
     runs: int
     hugo_cache: Path
@@ -520,7 +521,7 @@ class SizeBench:
     def measure_hugo(self) -> None:
         """Hugo's cold build of the same directory (its source prepared, and cached, untimed)."""
         start = time.perf_counter()
-        source = hugo_source(self.hugo_cache, self.network, self.members, SEED)
+        source = hugo_source(self.hugo_cache, self.network, self.members, self.seed)
         site = self.work / "hugo"
         copy_tree(source, site)
         self.progress(f"  prepared the Hugo site in {time.perf_counter() - start:.1f} s")
@@ -658,7 +659,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="runs per measure, median reported (default: 3; 1 from 100,000)")
     parser.add_argument("--only", help=f"measures to run, comma-separated, from: {','.join(MEASURES)}")
     parser.add_argument("--skip-hugo", action="store_true", help="do not build with Hugo (no ratios)")
-    parser.add_argument("--seed", type=int, default=SEED, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=SEED, help="network seed (default: 1)")
     parser.add_argument(
         "--cache-dir", type=Path, default=default_cache_dir(), help="generated networks, kept between runs"
     )
@@ -720,7 +721,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Derived Hugo sources go beside networks this script cached, never beside someone else's.
             own = network.path.name == canonical_name(members, args.seed)
             hugo_cache = args.cache_dir if own else default_cache_dir()
-            bench = SizeBench(network, members, work / f"m{members}", runs, hugo_cache, progress)
+            bench = SizeBench(network, members, args.seed, work / f"m{members}", runs, hugo_cache, progress)
             bench.measure_all(selected)
             if not args.keep_work:
                 shutil.rmtree(bench.work)  # a 10,000-member site and its output take gigabytes of RAM disk
