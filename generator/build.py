@@ -105,7 +105,7 @@ def build(
         timings["search"] = time.perf_counter() - begin
 
     publisher = Publisher(root, target, cache=cache, search=indexer if search else None)
-    items = render_units(site, scores, theme, search=search, previous=publisher.previous)
+    items = render_units(site, scores, theme, search=search, previous=publisher.previous, versions=checked.versions)
     published = publisher.publish(_counted(items, progress))
     timings.setdefault("render", time.perf_counter() - start)
     timings["write"] = time.perf_counter() - start - timings["render"] - timings.get("search", 0.0)

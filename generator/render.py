@@ -54,6 +54,7 @@ from .views import (
     ResolutionView,
     SideView,
     SiteIndex,
+    Versions,
     member_inputs,
     member_page,
     method_document,
@@ -185,8 +186,11 @@ class Renderer:
     so that ``sitemap.xml`` can list them all at the end without another pass.
     """
 
-    def __init__(self, site: Site, scores: Scores, theme: Theme, *, search: bool = False) -> None:
+    def __init__(
+        self, site: Site, scores: Scores, theme: Theme, *, search: bool = False, versions: Versions | None = None
+    ) -> None:
         self.site = site
+        self.versions: Versions = versions if versions is not None else {}
         self.search = search
         self.scores = scores
         self.theme = theme
@@ -830,7 +834,7 @@ _WORKER: Renderer | None = None
 def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
     """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
     key = f"members/{member_id}"
-    digest = renderer.digest(member_inputs(renderer.index, member_id))
+    digest = renderer.digest(member_inputs(renderer.index, member_id, renderer.versions))
     if previous.get(key) == digest:
         return Unit(key, digest, None)
     view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
@@ -921,6 +925,7 @@ def render_units(
     jobs: int | None = None,
     search: bool = True,
     previous: Mapping[str, str] | None = None,
+    versions: Versions | None = None,
 ) -> Iterator[Output | Unit]:
     """Every file of the site, in a fixed order so two builds are byte-identical.
 
@@ -933,6 +938,9 @@ def render_units(
     Pages about the whole network (listings, API, feeds) are always rendered; the
     writer skips those whose bytes did not change.
 
+    ``versions`` (the record files' versions, from the record cache) makes those
+    digests cheap to compute; without it the records themselves are hashed.
+
     ``jobs`` is how many processes render member pages (default: one per CPU, up to
     8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
     pays); the output does not depend on it.
@@ -940,7 +948,7 @@ def render_units(
     # The machine-readable outputs first: the JSON API builds large documents in memory,
     # and the peak is lower before the pages' own lookups and caches exist.
     yield from api_outputs(site, scores)
-    renderer = Renderer(site, scores, theme, search=search)
+    renderer = Renderer(site, scores, theme, search=search, versions=versions)
     index = renderer.index
     yield from renderer.static()
     network = network_view(index)

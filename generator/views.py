@@ -39,7 +39,7 @@ from markupsafe import Markup
 from .charts import BarChart, Graph, LineChart, SplitBarChart, bar_chart, circle_graph, line_chart, split_bar_chart
 from .facts import Facts
 from .markup import render_markdown
-from .model import Attestation, Engagement, Member, ScoringConfig, Site
+from .model import Attestation, Engagement, Member, Resolution, ScoringConfig, Site
 from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore, wilson_lower
 from .status import BOTH_ATTESTED, COUNTED_STATUSES, AttestationState, State
 from .vocabulary import Vocabulary, sort_key
@@ -614,37 +614,61 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
     )
 
 
-def member_inputs(index: SiteIndex, member_id: str) -> tuple[object, ...]:
+Versions = Mapping[str, object]
+"""The version of each record file (its size, times and inode, from the record cache), by path."""
+
+
+def _version(record: Member | Engagement | Attestation | Resolution | None, versions: Versions) -> object:
+    """A record as a digest sees it: its file's version when known (cheap), else the record itself."""
+    if record is None:
+        return None
+    found = versions.get(record.source.path)
+    return record if found is None else (record.source.path, found)
+
+
+def member_inputs(index: SiteIndex, member_id: str, versions: Versions) -> tuple[object, ...]:
     """Everything a member's page is drawn from, cheap to gather: what an incremental build hashes.
 
     The page is rebuilt when any of it changes, so it must hold all that
-    :func:`member_page` and :func:`engagement_view` read: the member's record, card and
-    score; every engagement of the member with its attestations, ruling and status; the
-    name of everyone the page names (parties, sponsors, relations, contacts); and the
-    trust factor of every attester, which their rows print. Only the trust share is left
-    out: it moves with every statement anywhere and no page shows it. Everything else
-    the page depends on (templates, site.yml, today, the code) is the renderer's part of
-    the digest. The tests rebuild after every kind of change and compare with a clean build.
+    :func:`member_page` and :func:`engagement_view` read: the member's record and score
+    (from which the card is made); every engagement of the member with its attestations and ruling (each record
+    by its file's version, a tuple of integers, when ``versions`` knows it: the records
+    themselves are slow to hash); the name of everyone the page names (parties,
+    sponsors, relations, contacts); and the trust factor of every attester, which their
+    rows print. An engagement's status is not listed: it follows from its records and
+    the date. Only the trust share is left out: it moves with every statement anywhere
+    and no page shows it. Everything else the page depends on (templates, site.yml,
+    today, the code) is the renderer's part of the digest. The tests rebuild after
+    every kind of change and compare with a clean build.
     """
     site, scores = index.site, index.scores
     score = scores.members[member_id]
+    member = site.members[member_id]
     engagements: list[object] = []
-    named: set[str] = {*site.members[member_id].sponsors, *score.relations, *score.contacts}
+    named: set[str] = {*member.sponsors, *score.relations, *score.contacts}
     for engagement_id in site.engagements_by_member.get(member_id, ()):
         engagement = site.engagements[engagement_id]
         resolution = site.resolutions.get(engagement_id)
         named.update((engagement.client, engagement.supplier))
         if resolution is not None:
             named.add(resolution.by)
-        engagements.append((engagement, resolution, scores.engagements[engagement_id]))
+        engagements.append(
+            (
+                engagement_id,
+                _version(engagement, versions),
+                _version(engagement.by_client, versions),
+                _version(engagement.by_supplier, versions),
+                _version(resolution, versions),
+            )
+        )
     factors = {
         other: (index.party(other), scores.members[other].attester_weight if other in scores.members else None)
         for other in sorted(named)
     }
     return (
-        site.members[member_id],
-        index.card_of[member_id],
-        replace(score, trust_share=0.0),
+        member_id,
+        _version(member, versions),
+        replace(score, trust_share=0.0),  # with the record, all the member's card is made of
         tuple(engagements),
         tuple(factors.items()),
     )
