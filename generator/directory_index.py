@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from .phrases import phrases
+from .phrases import Phrases, phrases
 from .score import LEVELS
 from .views import Card, SiteIndex
 
@@ -59,7 +59,7 @@ def directory_index(index: SiteIndex, language: str) -> dict[str, Any]:
     skill_number = {slug: n for n, slug in enumerate(skills)}
     regions = [g.slug for g in listing.regions]
     region_number = {slug: n for n, slug in enumerate(regions)}
-    level_number = {level: n for n, level in enumerate(LEVELS)}
+    level_number: dict[str, int] = {level: n for n, level in enumerate(LEVELS)}
     texts = _Table()
     cards = [_card(card, say, texts, skill_number, region_number, level_number) for card in index.ranked]
     return {
@@ -74,7 +74,7 @@ def directory_index(index: SiteIndex, language: str) -> dict[str, Any]:
 
 def _card(
     card: Card,
-    say: Any,
+    say: Phrases,
     texts: _Table,
     skill_number: dict[str, int],
     region_number: dict[str, int],

@@ -46,8 +46,8 @@ from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
 from .search import SEARCH_SOURCE
 from .views import (
-    AttestationView,
     CARD_SKILLS,
+    AttestationView,
     Card,
     EngagementView,
     MemberPage,
@@ -581,7 +581,9 @@ class Fragments:
         """The plain facts of one side, escaped; for a ``new`` side, what it still needs."""
         if level == "not_applicable":
             return _e(self.phrases.not_applicable(side))
-        return _facts_html(self.phrases.facts(side, facts, full=full), self.phrases.needs(needs) if level == "new" else None)
+        return _facts_html(
+            self.phrases.facts(side, facts, full=full), self.phrases.needs(needs) if level == "new" else None
+        )
 
     def member_facts(self, side: SideView) -> Markup:
         """A side's facts in full, for its box on the member page."""
