@@ -36,6 +36,7 @@ from .api import api_outputs
 from .badges import badge_inputs, badge_members, member_badges
 from .cache import code_digest
 from .diagnostics import UsageError
+from .directory_index import directory_json
 from .explain import method_json
 from .facts import Facts
 from .feeds import feed_outputs
@@ -46,6 +47,7 @@ from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
 from .search import SEARCH_SOURCE
 from .views import (
+    CARD_SKILLS,
     AttestationView,
     Card,
     EngagementView,
@@ -60,6 +62,7 @@ from .views import (
     method_document,
     method_figures,
     network_view,
+    paginate,
     with_figures,
 )
 from .write import Output, Unit
@@ -384,6 +387,39 @@ def _e(text: str) -> str:
     return str(escape(text))
 
 
+def _facts_html(text: str, needs: str | None) -> str:
+    """A side's facts in plain words, escaped, with what a ``new`` side still needs."""
+    html = _e(text)
+    if needs is not None:
+        html += f' <span class="needs">({_e(needs)})</span>'
+    return html
+
+
+def _sample_card(card: Card) -> Card:
+    """A card with every optional part (location, "left" tag, skills and "more"), for :meth:`Fragments.card_template`.
+
+    Its links are those of a real card (``card``), so that the page links nowhere that does not exist.
+    """
+    empty = Facts(0, 0, 0)
+    return Card(
+        id=card.id,
+        name="…",
+        headline="…",
+        region=card.region,
+        location="…",
+        left=True,
+        relationship="new",
+        deadlines="new",
+        payment="new",
+        facts=(empty, empty, empty),
+        needs=(0, 0, 0),
+        trust=0.0,
+        skills=card.skills,
+        proven=card.skills[:1] * (CARD_SKILLS + 1),
+        declared_only=(),
+    )
+
+
 class Fragments:
     """The three pieces that repeat by the hundred thousand, written in Python for speed.
 
@@ -567,10 +603,9 @@ class Fragments:
         """The plain facts of one side, escaped; for a ``new`` side, what it still needs."""
         if level == "not_applicable":
             return _e(self.phrases.not_applicable(side))
-        text = _e(self.phrases.facts(side, facts, full=full))
-        if level == "new":
-            text += f' <span class="needs">({_e(self.phrases.needs(needs))})</span>'
-        return text
+        return _facts_html(
+            self.phrases.facts(side, facts, full=full), self.phrases.needs(needs) if level == "new" else None
+        )
 
     def member_facts(self, side: SideView) -> Markup:
         """A side's facts in full, for its box on the member page."""
@@ -581,19 +616,45 @@ class Fragments:
 
     def badge_items(self, c: Card) -> str:
         """A member's three badges, each with its facts in plain words (a dash alone where a side does not apply)."""
-        items = []
-        for (side, level), facts, needs in zip(c.levels, c.facts, c.needs, strict=True):
-            said = ""
-            if level != "not_applicable":
-                said = f' <span class="side-facts">{self.side_facts(side, level, facts, needs)}</span>'
-            items.append(f"<li>{self.badges[side, level]}{said}</li>")
-        return "".join(items)
+        return "".join(
+            self._badge_item(side, level, self.side_facts(side, level, facts, needs))
+            for (side, level), facts, needs in zip(c.levels, c.facts, c.needs, strict=True)
+        )
+
+    def _badge_item(self, side: str, level: str, facts_html: str) -> str:
+        said = f' <span class="side-facts">{facts_html}</span>' if level != "not_applicable" else ""
+        return f"<li>{self.badges[side, level]}{said}</li>"
 
     def header_badges(self, c: Card) -> Markup:
         """The badges at the top of a member page, with their facts."""
         return Markup(self.badge_items(c))
 
-    def _card(self, c: Card, base: str) -> str:
+    def card_template(self, base: str) -> Markup:
+        """The ``<template>`` elements the directory's script draws cards from, in a card's own markup.
+
+        The script fills a copy of a sample card (every optional part present) from
+        the JSON index (:mod:`directory_index`), and takes each badge from the second
+        template: one ``<li>`` per side and level, in the order of ``SIDES`` × ``LEVELS``,
+        as :meth:`badge_items` draws them. What a sample card cannot hold (the other
+        skills label, the "more" sentence) travels in data attributes.
+        """
+        if not self.index.ranked:
+            return Markup("")  # nothing to filter
+        base = "" if base == "./" else base
+        sample = _sample_card(self.index.ranked[0])
+        badges = "".join(
+            self._badge_item(side, level, _facts_html("…", "…" if level == "new" else None))
+            for side in SIDES
+            for level in LEVELS
+        )
+        more = _e(self.more.replace("%(num)s", "{num}"))
+        return Markup(
+            f'<template id="card-template" data-base="{base}" data-proven="{self.words["proven"]}" '
+            f'data-declared="{self.words["declared"]}" data-more="{more}">{self._card(sample, base, 0)}</template>\n'
+            f'<template id="badge-template"><ul>{badges}</ul></template>'
+        )
+
+    def _card(self, c: Card, base: str, rank: int | None = None) -> str:
         name = _e(c.name)
         where = f"{_e(c.location)}, " if c.location else ""
         badges = self.badge_items(c)
@@ -611,7 +672,7 @@ class Fragments:
             f'<article class="member-card{" is-left" if c.left else ""}" data-member="{c.id}" '
             f'data-skills="{" ".join(c.skills)}" data-region="{c.region}" data-relationship="{c.relationship}" '
             f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}" '
-            f'data-rank="{self.index.rank[c.id]}">'
+            f'data-rank="{self.index.rank[c.id] if rank is None else rank}">'
             f'<h3 class="card-name"><a href="{base}members/{c.id}/">{name}</a></h3>{left}'
             f'<p class="card-headline">{_e(c.headline)}</p>'
             f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(self.region(c.region))}</a></p>'
@@ -958,13 +1019,17 @@ def render_units(
     coordinators = index.public(scores.seeds)
     for language in renderer.languages:
         listing = index.listings[language]  # named and ordered in this language
-        yield renderer.page("index.html", "index.html", language, index=listing)
+        for pager in paginate(len(listing.ranked), ""):
+            yield renderer.page("index.html", pager.path, language, index=listing, pager=pager)
+        yield Output(renderer.prefix(language) + "directory.json", directory_json(index, language))
         yield renderer.page("skills.html", "skills/index.html", language, groups=listing.skills)
         yield renderer.page("regions.html", "regions/index.html", language, groups=listing.regions)
         for group in listing.skills:
-            yield renderer.page("skill.html", f"skills/{group.slug}/index.html", language, group=group)
+            for pager in paginate(len(group.cards), f"skills/{group.slug}/"):
+                yield renderer.page("skill.html", pager.path, language, group=group, pager=pager)
         for group in listing.regions:
-            yield renderer.page("region.html", f"regions/{group.slug}/index.html", language, group=group)
+            for pager in paginate(len(group.cards), f"regions/{group.slug}/"):
+                yield renderer.page("region.html", pager.path, language, group=group, pager=pager)
         yield renderer.page("network.html", "network/index.html", language, network=network)
         yield renderer.page(
             "method.html", "method/index.html", language, document=method, settings=settings, coordinators=coordinators

@@ -272,6 +272,77 @@ class Listing:
     """Every region, by its label in this language."""
 
 
+PAGE_SIZE: Final = 50
+"""Cards on one page of the directory, of a skill or of a region; later ones go to ``page/2/`` and so on."""
+PAGER_SPAN: Final = 2
+"""Page numbers linked on each side of the current one (the first and last are always linked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated listing: which cards it shows and how it links to the others.
+
+    The first page keeps the listing's own address (``skills/x/``); page ``n`` lives at
+    ``skills/x/page/n/``. Addresses are relative to the language's root, as the
+    templates' ``url`` takes them.
+    """
+
+    base: str
+    """The listing's folder: ``""`` for the directory, ``skills/<slug>/`` or ``regions/<slug>/``."""
+    number: int
+    """This page, from 1."""
+    count: int
+    """How many pages the listing has (1 for a short or empty one)."""
+    start: int
+    """Index of this page's first card in the listing."""
+    stop: int
+
+    def address(self, number: int) -> str:
+        """Where page ``number`` of the listing is, as a folder."""
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def path(self) -> str:
+        """The output file of this page."""
+        return self.address(self.number) + "index.html"
+
+    @property
+    def prev(self) -> str | None:
+        """The previous page's address, ``None`` on the first."""
+        return self.address(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        """The next page's address, ``None`` on the last."""
+        return self.address(self.number + 1) if self.number < self.count else None
+
+    @property
+    def numbers(self) -> tuple[int | None, ...]:
+        """The page numbers to link, ``None`` for a gap: 1 … 4 5 [6] 7 8 … 200."""
+        around = range(max(1, self.number - PAGER_SPAN), min(self.count, self.number + PAGER_SPAN) + 1)
+        wanted = sorted({1, self.count, *around})
+        shown: list[int | None] = []
+        last = 0
+        for n in wanted:
+            if last and n - last == 2:
+                shown.append(n - 1)  # a gap of one page: link it rather than show an ellipsis
+            elif last and n - last > 2:
+                shown.append(None)
+            shown.append(n)
+            last = n
+        return tuple(shown)
+
+
+def paginate(total: int, base: str, size: int | None = None) -> tuple[Pager, ...]:
+    """The pages of a listing of ``total`` cards at ``base``, :data:`PAGE_SIZE` cards a page.
+
+    A listing always has a first page, even an empty one.
+    """
+    size = size or PAGE_SIZE
+    count = max(1, -(-total // size))
+    return tuple(Pager(base, n, count, (n - 1) * size, min(n * size, total)) for n in range(1, count + 1))
+
+
 def _skill_group(slug: str, cards: list[Card]) -> Group:
     proven = sorted((c for c in cards if slug in c.proven), key=lambda c: c.standing)
     declared = sorted((c for c in cards if slug not in c.proven), key=lambda c: c.standing)
