@@ -22,7 +22,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +194,8 @@ class Renderer:
     ) -> None:
         self.site = site
         self.versions: Versions = versions if versions is not None else {}
+        self.incremental = versions is not None
+        """Whether digests are worth computing: without the record cache nothing is kept for a next build."""
         self.search = search
         self.scores = scores
         self.theme = theme
@@ -233,6 +235,8 @@ class Renderer:
 
     def digest(self, inputs: object) -> str:
         """The digest of a unit's inputs, keyed by everything every page depends on (:meth:`_global_digest`)."""
+        if not self.incremental:
+            return ""
         return hashlib.blake2b(repr(inputs).encode(), key=self.base, digest_size=16).hexdigest()
 
     def _environment(self, language: str) -> jinja2.Environment:
@@ -314,6 +318,20 @@ class Renderer:
         card_image = self.base_url + self.asset(CARD_IMAGE)
         root = link("")
 
+        # The shared parts link as if from a folder no page has at this depth, so that their
+        # links are right on every page at the depth, whichever page drew them first.
+        own = self.prefix(language)
+        neutral = own + "\0/" * (out.count("/") - own.count("/")) + "index.html"
+
+        def shared_link(target: str) -> str:
+            return self.base_path + target if from_root else relative_url(neutral, target)
+
+        def shared_url(target: str) -> str:
+            return shared_link(own + target)
+
+        def shared_asset(name: str) -> str:
+            return shared_link(self.asset(name))
+
         def chrome(name: str, **values: Any) -> Markup:
             """A part of the page that only depends on the language, the depth and ``values``: rendered once."""
             key = (name, language, root, tuple(sorted(values.items())))
@@ -321,7 +339,9 @@ class Renderer:
             if found is None:
                 template = env.get_template(name)
                 found = self._chrome[key] = Markup(
-                    template.render(url=url, link=link, asset=asset, card_image=card_image, **values)
+                    template.render(
+                        url=shared_url, link=shared_link, asset=shared_asset, card_image=card_image, **values
+                    )
                 )
             return found
 
@@ -895,7 +915,9 @@ _WORKER: Renderer | None = None
 def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
     """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
     key = f"members/{member_id}"
-    digest = renderer.digest(member_inputs(renderer.index, member_id, renderer.versions))
+    digest = (
+        renderer.digest(member_inputs(renderer.index, member_id, renderer.versions)) if renderer.incremental else ""
+    )
     if previous.get(key) == digest:
         return Unit(key, digest, None)
     view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
@@ -996,21 +1018,90 @@ def render_units(
     ``previous`` holds the digests of the units an earlier build wrote and that are
     still intact in the output: a unit whose inputs have the same digest is not
     rendered again (it comes as a :class:`~generator.write.Unit` without outputs).
-    Pages about the whole network (listings, API, feeds) are always rendered; the
-    writer skips those whose bytes did not change.
+    Member pages, their badges and each listing page are units of their own; the
+    pages about the whole network (the API, feeds, sitemap, network and method pages)
+    are rendered again when any record changed. The writer skips every file whose
+    bytes did not change.
 
-    ``versions`` (the record files' versions, from the record cache) makes those
-    digests cheap to compute; without it the records themselves are hashed.
+    ``versions`` holds the record files' versions (from the record cache): digests
+    are made of them. Without it no digest is computed and nothing is kept.
 
     ``jobs`` is how many processes render member pages (default: one per CPU, up to
     8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
     pays); the output does not depend on it.
     """
-    # The machine-readable outputs first: the JSON API builds large documents in memory,
-    # and the peak is lower before the pages' own lookups and caches exist.
-    yield from api_outputs(site, scores)
     renderer = Renderer(site, scores, theme, search=search, versions=versions)
     index = renderer.index
+    known = previous if previous is not None and renderer.incremental else {}
+
+    def unit(key: str, digest: str, make: Callable[[], Iterable[Output]]) -> Unit:
+        if known.get(key) == digest:
+            return Unit(key, digest, None)
+        return Unit(key, digest, tuple(make()))
+
+    def page(digest: str, template: str, path: str, language: str, **context: Any) -> Unit:
+        """A listing page as a unit of its own, drawn only when its digest changed."""
+        renderer.sitemap.add(path)
+        key = f"page:{renderer.prefix(language)}{path}"
+        if known.get(key) == digest:
+            return Unit(key, digest, None)
+        return Unit(key, digest, (renderer.page(template, path, language, **context),))
+
+    # Pages about the whole network follow from every record: one digest of all their versions.
+    network = renderer.digest(("network", sorted(versions.items()))) if versions is not None else ""
+    # The machine-readable outputs first: the JSON API builds large documents in memory,
+    # and the peak is lower before the pages' own lookups and caches exist.
+    yield unit("api", network, lambda: api_outputs(site, scores))
+    cards = {c.id: renderer.digest(c) for c in index.cards} if renderer.incremental else {}
+
+    def drawn(shown: Iterable[Card]) -> list[tuple[str, int]]:
+        """The cards of a listing page as its digest sees them: each card's digest and rank."""
+        return [(cards[c.id], index.rank[c.id]) for c in shown] if renderer.incremental else []
+
+    for language in renderer.languages:
+        listing = index.listings[language]  # named and ordered in this language
+        summary = renderer.digest(
+            (
+                language,
+                [(g.slug, g.name, len(g.cards), g.proven) for g in listing.skills],
+                [(g.slug, g.name, len(g.cards)) for g in listing.regions],
+                [g.slug for g in listing.popular],
+                len(listing.cards),
+                index.ranked[0].id if index.ranked else None,  # the sample card of the script's template
+            )
+        )
+        for pager in paginate(len(listing.ranked), ""):
+            digest = renderer.digest(("index", pager, summary, drawn(listing.ranked[pager.start : pager.stop])))
+            yield page(digest, "index.html", pager.path, language, index=listing, pager=pager)
+        digest = renderer.digest(("skills", summary))
+        yield page(digest, "skills.html", "skills/index.html", language, groups=listing.skills)
+        digest = renderer.digest(("regions", summary))
+        yield page(digest, "regions.html", "regions/index.html", language, groups=listing.regions)
+        for template, folder, groups in (
+            ("skill.html", "skills", listing.skills),
+            ("region.html", "regions", listing.regions),
+        ):
+            for group in groups:
+                head = (template, group.slug, group.name, group.proven, len(group.cards))
+                for pager in paginate(len(group.cards), f"{folder}/{group.slug}/"):
+                    digest = renderer.digest((head, pager, drawn(group.cards[pager.start : pager.stop])))
+                    yield page(digest, template, pager.path, language, group=group, pager=pager)
+    member_ids = [card.id for card in index.cards]
+    renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in member_ids)
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    parallel = jobs > 1 and len(member_ids) >= PARALLEL_THRESHOLD
+    if parallel and "fork" in multiprocessing.get_all_start_methods():
+        yield from _parallel_member_units(renderer, member_ids, jobs, known)
+    else:
+        yield from _member_units(renderer, member_ids, known)
+    # Embeddable badges (the colleagues' module).
+    yield from _badge_units(renderer, known)
+    yield unit("site", network, lambda: _network_pages(renderer))
+
+
+def _network_pages(renderer: Renderer) -> Iterator[Output]:
+    """The assets and the pages about the whole network, then the sitemap (every page is known by now)."""
+    site, scores, index = renderer.site, renderer.scores, renderer.index
     yield from renderer.static()
     network = network_view(index)
     figures = method_figures(site.config.scoring)
@@ -1018,35 +1109,13 @@ def render_units(
     settings = method_json(scores)
     coordinators = index.public(scores.seeds)
     for language in renderer.languages:
-        listing = index.listings[language]  # named and ordered in this language
-        for pager in paginate(len(listing.ranked), ""):
-            yield renderer.page("index.html", pager.path, language, index=listing, pager=pager)
         yield Output(renderer.prefix(language) + "directory.json", directory_json(index, language))
-        yield renderer.page("skills.html", "skills/index.html", language, groups=listing.skills)
-        yield renderer.page("regions.html", "regions/index.html", language, groups=listing.regions)
-        for group in listing.skills:
-            for pager in paginate(len(group.cards), f"skills/{group.slug}/"):
-                yield renderer.page("skill.html", pager.path, language, group=group, pager=pager)
-        for group in listing.regions:
-            for pager in paginate(len(group.cards), f"regions/{group.slug}/"):
-                yield renderer.page("region.html", pager.path, language, group=group, pager=pager)
         yield renderer.page("network.html", "network/index.html", language, network=network)
         yield renderer.page(
             "method.html", "method/index.html", language, document=method, settings=settings, coordinators=coordinators
         )
         yield renderer.page("404.html", "404.html", language, in_sitemap=False, from_root=True)
-    member_ids = [card.id for card in index.cards]
-    renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in member_ids)
-    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    parallel = jobs > 1 and len(member_ids) >= PARALLEL_THRESHOLD
-    known = previous if previous is not None else {}
-    if parallel and "fork" in multiprocessing.get_all_start_methods():
-        yield from _parallel_member_units(renderer, member_ids, jobs, known)
-    else:
-        yield from _member_units(renderer, member_ids, known)
     yield renderer.sitemap_xml()
     yield renderer.robots_txt()
-    # Embeddable badges and each language's feed (the colleagues' modules).
-    yield from _badge_units(renderer, known)
-    for language in renderer.languages:
+    for language in renderer.languages:  # each language's feed (the colleagues' module)
         yield from feed_outputs(site, scores, renderer.base_url, language)
