@@ -7,18 +7,22 @@ unless every earlier stage succeeded.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .check import CheckResult, check_site
+from .cache import code_digest
+from .check import CheckResult, Snapshot, check_site, snapshot
+from .config import load_config
 from .diagnostics import Diagnostic, Severity, TriangleError
-from .publish import Published, Publisher
-from .render import load_theme, render_units
+from .publish import Manifest, Published, Publisher, unchanged
+from .render import DEFAULT_THEME, load_theme, render_units
 from .score import Scores, score_site
-from .search import index_documents
+from .search import SEARCH_SOURCE, index_documents
 from .write import Output, Unit
 
 Progress = Callable[[str, int], None]
@@ -57,6 +61,39 @@ def _counted(items: Iterator[Output | Unit], progress: Progress | None) -> Itera
         yield item
 
 
+def _stamp(root: Path, shot: Snapshot, today: dt.date, *, strict: bool, search: bool) -> str:
+    """A digest of every input of a build: records, site.yml, themes, Triangle itself, the date, the options."""
+    digest = hashlib.blake2b(shot.digest(), digest_size=16)
+    digest.update(code_digest())
+    digest.update(repr((today, strict, search)).encode())
+    with contextlib.suppress(OSError):
+        digest.update((root / "site.yml").read_bytes())
+    for folder in (root / "themes", DEFAULT_THEME):
+        for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+            with contextlib.suppress(OSError):
+                found = path.lstat()
+                digest.update(f"{path}\0{found.st_size}\0{found.st_mtime_ns}\0{found.st_mode}\n".encode())
+    return digest.hexdigest()
+
+
+def _nothing_to_do(target: Path, last: Manifest, timings: dict[str, float]) -> BuildResult:
+    """The result of a build whose inputs and output are exactly those of the last one."""
+    members, engagements, diagnostics = last.summary
+    published = [p for p in last.files if not p.startswith(SEARCH_SOURCE + "/")]
+    pages = sum(1 for p in published if p.endswith(".html"))
+    done = Published(len(published), pages, 0, 0, 0, len(last.units), incremental=True)
+    return BuildResult(
+        output=target,
+        members=members,
+        engagements=engagements,
+        pages=pages,
+        files=len(published),
+        timings=timings,
+        diagnostics=diagnostics,
+        published=done,
+    )
+
+
 def build(
     root: Path,
     today: dt.date,
@@ -67,15 +104,27 @@ def build(
     cache: bool = False,
     progress: Progress | None = None,
 ) -> BuildResult:
-    """Build the site in ``root`` into its output folder, atomically.
+    """Build the site in ``root`` into its output folder.
 
     Raises :class:`BuildFailed` (with the diagnostics) when the site is invalid, and
     leaves the previous output untouched on any failure. With ``cache``, records that
-    did not change since the last run are not parsed again (see :mod:`generator.cache`).
+    did not change since the last run are not parsed again (see :mod:`generator.cache`),
+    only the pages whose inputs changed are drawn and only the files whose bytes
+    changed are written (see :mod:`generator.publish`); when no input changed at all
+    and the output is as the last build left it, nothing is done.
     """
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    checked: CheckResult = check_site(root, today, cache=cache)
+    shot = snapshot(root) if cache else None
+    stamp = ""
+    if shot is not None:
+        target = output if output is not None else root / load_config(root).output
+        stamp = _stamp(root, shot, today, strict=strict, search=search)
+        last = unchanged(root, target, stamp)
+        if last is not None:
+            timings["check"] = time.perf_counter() - start
+            return _nothing_to_do(target, last, timings)
+    checked: CheckResult = check_site(root, today, cache=cache, shot=shot)
     timings["check"] = time.perf_counter() - start
     if checked.failed(strict):
         problems = (
@@ -104,14 +153,16 @@ def build(
         index_documents(documents, folder)
         timings["search"] = time.perf_counter() - begin
 
-    publisher = Publisher(root, target, cache=cache, search=indexer if search else None)
+    members = sum(1 for m in site.members.values() if m.status != "withdrawn")
+    summary = (members, len(site.engagements), checked.diagnostics)
+    publisher = Publisher(root, target, cache=cache, search=indexer if search else None, stamp=stamp, summary=summary)
     items = render_units(site, scores, theme, search=search, previous=publisher.previous, versions=checked.versions)
     published = publisher.publish(_counted(items, progress))
     timings.setdefault("render", time.perf_counter() - start)
     timings["write"] = time.perf_counter() - start - timings["render"] - timings.get("search", 0.0)
     return BuildResult(
         output=target,
-        members=sum(1 for m in site.members.values() if m.status != "withdrawn"),
+        members=members,
         engagements=len(site.engagements),
         pages=published.pages,
         files=published.files,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 from .cache import CachedRecord, StatKey, load_records, save_records, stat_key
 from .config import load_config
 from .diagnostics import Diagnostic, Severity
-from .discover import EngagementFolder, RecordFile, discover, discover_folder
+from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
 from .load import Loaded, load_bytes, load_file
 from .model import Site
@@ -198,22 +199,45 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> tuple[Parsed, dict[str, StatKey]]:
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Every record file of a site with its version, taken once: what a cached run compares with the last."""
+
+    found: Discovery
+    versions: Mapping[str, StatKey | None]
+    """``None`` for a file that vanished between the listing and its ``stat``."""
+
+    def digest(self) -> bytes:
+        """Changes whenever a record file is added, removed, renamed or written."""
+        return hashlib.blake2b(repr(sorted(self.versions.items())).encode(), digest_size=16).digest()
+
+
+def snapshot(root: Path) -> Snapshot:
+    """List the site's record files and take the version of each."""
+    found = discover(root, defer_folders=False)
+    versions: dict[str, StatKey | None] = {}
+    for file in found.files:
+        try:
+            versions[file.path] = stat_key(os.lstat(os.path.join(root, file.path)))
+        except OSError:
+            versions[file.path] = None  # vanished meanwhile: parsing it reports how
+    return Snapshot(found, versions)
+
+
+def _parse_cached(root: Path, shot: Snapshot, jobs: int | None) -> tuple[Parsed, dict[str, StatKey]]:
     """Parse only the files that changed since the cached run, and refresh the cache.
 
-    Records come back in the order of ``files``, as without the cache, with the
+    Records come back in the order of the listing, as without the cache, with the
     version of every file that was read.
     """
+    files = shot.found.files
     cached = load_records(root)
     fresh: dict[str, CachedRecord] = {}
     slots: list[ParsedRecord | None] = [None] * len(files)
     problems: list[Diagnostic] = []
     stale: list[tuple[int, StatKey | None]] = []
     for place, file in enumerate(files):
-        try:
-            key: StatKey | None = stat_key(os.lstat(os.path.join(root, file.path)))
-        except OSError:
-            key = None  # vanished meanwhile: parsing it reports how
+        key = shot.versions.get(file.path)
         hit = cached.get(file.path)
         if key is not None and hit is not None and hit[0] == key:
             fresh[file.path] = hit
@@ -238,21 +262,26 @@ def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> 
     return ([record for record in slots if record is not None], problems), versions
 
 
-def check_site(root: Path, today: dt.date, jobs: int | None = None, *, cache: bool = False) -> CheckResult:
+def check_site(
+    root: Path, today: dt.date, jobs: int | None = None, *, cache: bool = False, shot: Snapshot | None = None
+) -> CheckResult:
     """Run every check on the site in ``root``; raise :class:`UsageError` on a bad site.yml.
 
     With ``cache``, records parsed by an earlier run (see :mod:`generator.cache`) are
-    reused for the files that did not change since.
+    reused for the files that did not change since; ``shot`` is the listing of the
+    site when the caller has already taken it.
     """
     config = load_config(root)
     with no_gc():
-        found = discover(root, defer_folders=not cache)
+        if cache and shot is None:
+            shot = snapshot(root)
+        found = shot.found if cache and shot is not None else discover(root, defer_folders=True)
         if any(d.code == "missing-content" for d in found.diagnostics):
             # Nothing else can be checked, and every reference would look broken.
             return CheckResult(validate(config, [], today).site, found.diagnostics, 0)
         versions: dict[str, StatKey] | None = None
-        if cache:
-            (records, problems), versions = _parse_cached(root, found.files, jobs)
+        if cache and shot is not None:
+            (records, problems), versions = _parse_cached(root, shot, jobs)
         else:
             tasks: list[Task] = [*found.files, *found.folders]
             records, problems = parse_all(root, tasks, jobs)

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .cache import cache_folder, ensure_folder, load_signed, save_signed
+from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, save_signed
+from .diagnostics import Diagnostic
 from .search import INDEX_FOLDER, SEARCH_SOURCE
 from .write import (
     Output,
@@ -68,6 +69,9 @@ def manifest_name(output: Path) -> str:
 FileState = tuple[str, int, int]
 """A published file as the build wrote it: hash of its bytes, size, modification time (ns)."""
 
+Summary = tuple[int, int, tuple[Diagnostic, ...]]
+"""Members, engagements and the warnings of the check: what a build reports besides its files."""
+
 Indexer = Callable[[Path, Path], None]
 """Index the search documents of a folder into another: :func:`generator.search.index_documents`."""
 
@@ -82,6 +86,11 @@ class Manifest:
     """Unit key → (digest of its inputs, its files)."""
     files: Mapping[str, FileState]
     """Every file the build wrote, search documents (``.search/…``, kept in the cache) included."""
+    stamp: str = ""
+    """The digest of all the build's inputs (see :func:`generator.build.build`): the same stamp
+    and an intact output mean that there is nothing to do."""
+    summary: Summary = (0, 0, ())
+    """What the build reported besides its files, for a build with nothing to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +118,24 @@ def digest_bytes(content: bytes) -> str:
 def load_manifest(root: Path, output: Path) -> Manifest | None:
     """The manifest of the last build into ``output``, if it can be trusted to describe it."""
     raw = load_signed(root, manifest_name(output))
-    if not (isinstance(raw, tuple) and len(raw) == 3):
+    if not (isinstance(raw, tuple) and len(raw) == 5):
         return None
-    where, units, files = raw
+    where, units, files, stamp, summary = raw
     if where != str(output.absolute()) or not isinstance(units, dict) or not isinstance(files, dict):
         return None
     if not is_ours(output):
         return None  # the folder was deleted, or replaced by something else: build it whole
-    return Manifest(where, units, files)
+    return Manifest(where, units, files, stamp, summary)
 
 
 def save_manifest(root: Path, manifest: Manifest) -> None:
     """Keep what was published for the next build (a manifest that cannot be saved means a full build)."""
     output = Path(manifest.output)
-    save_signed(root, manifest_name(output), (manifest.output, dict(manifest.units), dict(manifest.files)))
+    save_signed(
+        root,
+        manifest_name(output),
+        (manifest.output, dict(manifest.units), dict(manifest.files), manifest.stamp, manifest.summary),
+    )
 
 
 def forget_manifest(root: Path, output: Path) -> None:
@@ -181,11 +194,32 @@ def intact_units(manifest: Manifest, site: Layout) -> dict[str, str]:
     }
 
 
+def unchanged(root: Path, output: Path, stamp: str) -> Manifest | None:
+    """The manifest of the last build into ``output`` if it had the same inputs and its files are intact."""
+    manifest = load_manifest(root, output)
+    if manifest is None or manifest.stamp != stamp:
+        return None
+    site = Layout(output, root / CACHE_DIR / f"{SEARCH_PREFIX}{output_key(output)}")
+    if not all(site.intact(path, recorded) for path, recorded in manifest.files.items()):
+        return None
+    return manifest
+
+
 class Publisher:
     """Publishes one build's files into the output, whole or in place (see the module's notes)."""
 
-    def __init__(self, root: Path, output: Path, *, cache: bool, search: Indexer | None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        output: Path,
+        *,
+        cache: bool,
+        search: Indexer | None,
+        stamp: str = "",
+        summary: Summary = (0, 0, ()),
+    ) -> None:
         self.root, self.output, self.search = root, output, search
+        self.stamp, self.summary = stamp, summary
         folder = cache_folder(root) if cache else None
         self.cache = folder
         self.manifest = load_manifest(root, output) if folder is not None else None
@@ -236,7 +270,8 @@ class Publisher:
         write_site(self.output, files(), finish)
         if cache is not None:
             recorded = {path: (h, *_stat_at(self.site.disk(path))) for path, h in written.items()}
-            save_manifest(self.root, Manifest(str(self.output.absolute()), units, recorded))
+            manifest = Manifest(str(self.output.absolute()), units, recorded, self.stamp, self.summary)
+            save_manifest(self.root, manifest)
         published = [p for p in written if not p.startswith(SEARCH_SOURCE + "/")]
         return Published(
             files=len(published),
@@ -323,7 +358,7 @@ class Publisher:
                 _remove_file(self.output, site.disk(path))
         finally:
             staging.discard()
-        save_manifest(self.root, Manifest(manifest.output, units, files))
+        save_manifest(self.root, Manifest(manifest.output, units, files, self.stamp, self.summary))
         published = [p for p in files if not p.startswith(SEARCH_SOURCE + "/")]
         return Published(
             files=len(published),

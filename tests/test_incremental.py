@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from generator import render as render_module
-from generator.build import BuildResult, build
+from generator.build import BuildFailed, BuildResult, build
 from generator.cache import CACHE_DIR
 from generator.check import check_site
 from generator.publish import manifest_name
@@ -242,3 +242,23 @@ def test_parallel_and_serial_incremental_builds_are_identical(
     result = incremental(network)
     assert result.published is not None and result.published.incremental
     assert_same_as_clean(network, tmp_path)
+
+
+def test_a_build_with_nothing_to_do_reports_the_same_warnings(network: Path) -> None:
+    for folder in engagements(network):
+        record = yaml.safe_load((folder / "engagement.yml").read_text(encoding="utf-8"))
+        client = folder / f"{record['client']}.yml"
+        deadline = record.get("deadline")
+        if deadline and client.is_file() and deadline + dt.timedelta(days=3) <= TODAY:
+            text = client.read_text(encoding="utf-8")
+            if "delivery: on_time" in text and "delivered:" not in text:
+                late = deadline + dt.timedelta(days=3)
+                client.write_text(text.replace("delivery: on_time", f"delivery: on_time\ndelivered: {late}"), "utf-8")
+                break
+    first = incremental(network)
+    assert any(d.code == "inconsistent-date" for d in first.diagnostics)
+    again = incremental(network)
+    assert again.published is not None and again.published.rendered == 0
+    assert again.diagnostics == first.diagnostics
+    with pytest.raises(BuildFailed):  # --strict is another build: warnings fail it
+        build(network, TODAY, output=network / "_site", cache=True, strict=True)
