@@ -33,10 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, save_signed
+from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, save_signed, stat_key
 from .diagnostics import Diagnostic
 from .search import INDEX_FOLDER, SEARCH_SOURCE
 from .write import (
+    MARKER,
     Output,
     OutputError,
     Staging,
@@ -91,6 +92,9 @@ class Manifest:
     and an intact output mean that there is nothing to do."""
     summary: Summary = (0, 0, ())
     """What the build reported besides its files, for a build with nothing to do."""
+    identity: tuple[int, ...] = ()
+    """The version of the output's marker file: a whole build (by this site or another, with
+    or without the cache) writes a new one, and then this manifest describes another site."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,14 +122,22 @@ def digest_bytes(content: bytes) -> str:
 def load_manifest(root: Path, output: Path) -> Manifest | None:
     """The manifest of the last build into ``output``, if it can be trusted to describe it."""
     raw = load_signed(root, manifest_name(output))
-    if not (isinstance(raw, tuple) and len(raw) == 5):
+    if not (isinstance(raw, tuple) and len(raw) == 6):
         return None
-    where, units, files, stamp, summary = raw
+    where, units, files, stamp, summary, identity = raw
     if where != str(output.absolute()) or not isinstance(units, dict) or not isinstance(files, dict):
         return None
-    if not is_ours(output):
-        return None  # the folder was deleted, or replaced by something else: build it whole
-    return Manifest(where, units, files, stamp, summary)
+    if not is_ours(output) or identity != marker_identity(output):
+        return None  # deleted, replaced, or rebuilt by another build since: build it whole
+    return Manifest(where, units, files, stamp, summary, identity)
+
+
+def marker_identity(output: Path) -> tuple[int, ...]:
+    """The version of the output's marker file (see :attr:`Manifest.identity`)."""
+    try:
+        return stat_key(os.lstat(output / MARKER))
+    except OSError:
+        return ()
 
 
 def save_manifest(root: Path, manifest: Manifest) -> None:
@@ -134,7 +146,14 @@ def save_manifest(root: Path, manifest: Manifest) -> None:
     save_signed(
         root,
         manifest_name(output),
-        (manifest.output, dict(manifest.units), dict(manifest.files), manifest.stamp, manifest.summary),
+        (
+            manifest.output,
+            dict(manifest.units),
+            dict(manifest.files),
+            manifest.stamp,
+            manifest.summary,
+            marker_identity(output),
+        ),
     )
 
 

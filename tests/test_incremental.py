@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import re
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -262,3 +266,49 @@ def test_a_build_with_nothing_to_do_reports_the_same_warnings(network: Path) -> 
     assert again.diagnostics == first.diagnostics
     with pytest.raises(BuildFailed):  # --strict is another build: warnings fail it
         build(network, TODAY, output=network / "_site", cache=True, strict=True)
+
+
+def test_another_build_into_the_same_output_is_never_mistaken_for_ours(
+    network: Path, pristine: Path, tmp_path: Path
+) -> None:
+    """Two sites (or a build without the cache) into one folder: each build sees the other's work."""
+    other = tmp_path / "other"
+    shutil.copytree(pristine, other)
+    rename_engagement(other)
+    delete_member(other)
+    output = network / "_site"
+    incremental(network)
+    build(other, TODAY, output=output, cache=True)
+    result = incremental(network)
+    assert result.published is not None and not result.published.incremental
+    assert_same_as_clean(network, tmp_path)
+    build(other, TODAY, output=output, cache=False)
+    edit_member(network)
+    again = incremental(network)
+    assert again.published is not None and not again.published.incremental
+    assert_same_as_clean(network, tmp_path)
+
+
+def test_an_update_killed_at_any_moment_is_completed_by_the_next_build(network: Path, tmp_path: Path) -> None:
+    """Killed while drawing, indexing or moving files in, the next build leaves exactly a clean build."""
+    output = network / "_site"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    command = [sys.executable, "-m", "generator", "-C", str(network), "build", "--today", str(TODAY), "-o", str(output)]
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    began = time.monotonic()
+    edit_template(network)  # every page changes: the longest update there is
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    whole = time.monotonic() - began
+    rng = random.Random()
+    for attempt in range(4):
+        path = network / "themes" / "default" / "templates" / "_footer.html"
+        path.write_text(path.read_text(encoding="utf-8").replace("Edited footer", f"Edited footer {attempt}"), "utf-8")
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.2, whole))
+        proc.kill()
+        proc.wait()
+        assert not list(output.rglob(".*.tmp"))  # no half-written file is ever published
+    finished = subprocess.run(command, check=False, capture_output=True, text=True, env=env)
+    assert finished.returncode == 0, finished.stderr
+    assert not [p.name for p in output.parent.iterdir() if p.name.startswith("._site.new-")]
+    assert_same_as_clean(network, tmp_path)
