@@ -91,6 +91,7 @@ MEMBER = RecordType(
             default="active",
         ),
         Field("bio", Text(MAX_BIO, multiline=True, markdown=True), "about the member"),
+        Field("signature", Signature(), "SSH signature of this record by one of the member's own keys"),
     ),
     doc="A member of the network: content/members/<member-id>.yml",
 )
@@ -302,7 +303,7 @@ SITE = RecordType(
         Field(
             "signatures",
             Choice(("optional", "required")),
-            "whether every attestation and resolution must be signed",
+            "whether every member record, attestation, resolution and withdrawal must be signed",
             default="optional",
         ),
         Field(
