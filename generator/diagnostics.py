@@ -147,7 +147,6 @@ CODES: dict[str, str] = {
     "signature-wrong-member": "a signature by a key of another member than the record's author",
     "signature-tampered": "a signature that does not match the record (edited, moved, or its engagement changed)",
     "signature-retired-key": "a signature by a key retired on or before the record's date",
-    "unsigned-key-change": "a member record whose keys changed without a signature by one of its previous keys",
     "missing-label": "a declared skill or region without a label in one of the site's languages",
     "label-language": "a label of a skill or region in a language the site does not publish",
     # Rewriting files (triangle fmt, triangle new, triangle attest)

@@ -1,0 +1,291 @@
+"""Signed records end to end, with real keys made by ``ssh-keygen`` in ``tmp_path``.
+
+Each way a signature can fail has its own code and message; ``triangle sign`` and a
+signature made by hand over ``triangle sign --print-payload`` are interchangeable.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import cli
+from generator.diagnostics import TriangleError
+from generator.sign import with_signature
+from generator.signing import NAMESPACE, Keyring, fingerprint, parse_signature, verify
+
+from .conftest import TODAY, require_tool
+
+BASE = Path(__file__).parent / "invalid" / "_base"
+ATTESTATION = "content/engagements/2025/poster-series/atelier-lumen.yml"
+OTHER_ENGAGEMENT = "content/engagements/2026/site-refresh/atelier-lumen.yml"
+KEY_TYPES = {"atelier-lumen": "ecdsa", "ines-moreau": "ed25519", "claire-dubois": "rsa"}
+
+
+def keygen(folder: Path, name: str, kind: str) -> Path:
+    key = folder / name
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", name, "-f", str(key)], check=True)
+    return key
+
+
+def public(key: Path) -> str:
+    return " ".join(key.with_suffix(".pub").read_text().split()[:2])
+
+
+def invoke(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
+    return result.exit_code, result.output
+
+
+def check(root: Path) -> tuple[int, str]:
+    return invoke(root, "check", "--no-cache", "--today", TODAY)
+
+
+def set_keys(root: Path, member: str, lines: list[str]) -> None:
+    path = root / "content" / "members" / f"{member}.yml"
+    text = path.read_text(encoding="utf-8")
+    kept = text.split("keys:")[0].split("bio:")[0] if "keys:" in text else text
+    block = "keys:\n" + "".join(f"  - {line}\n" for line in lines)
+    path.write_text(kept.rstrip("\n") + "\n" + block, encoding="utf-8")
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> dict[str, Path]:
+    require_tool(shutil.which("ssh-keygen") is not None, "ssh-keygen")
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    return {member: keygen(folder, member, kind) for member, kind in KEY_TYPES.items()}
+
+
+@pytest.fixture
+def site(tmp_path: Path, keys: dict[str, Path]) -> Path:
+    root = tmp_path / "site"
+    shutil.copytree(BASE, root)
+    for member, key in keys.items():
+        set_keys(root, member, [public(key)])
+    return root
+
+
+def sign(root: Path, path: str, key: Path) -> None:
+    code, output = invoke(root, "sign", "--today", TODAY, "--key", str(key), str(root / path))
+    assert (code, output) == (0, f"signed {path}\n")
+
+
+def problems(root: Path) -> list[str]:
+    code, output = check(root)
+    assert code == 1, output
+    return output.splitlines()[:-1]
+
+
+def test_signed_records_of_each_key_type_verify(site: Path, keys: dict[str, Path]) -> None:
+    sign(site, ATTESTATION, keys["atelier-lumen"])  # ecdsa
+    sign(site, "content/engagements/2025/poster-series/ines-moreau.yml", keys["ines-moreau"])  # ed25519
+    sign(site, "content/resolutions/poster-series.yml", keys["claire-dubois"])  # rsa
+    sign(site, "content/members/ines-moreau.yml", keys["ines-moreau"])
+    assert check(site) == (0, "No problems found in 9 files.\n")
+
+
+def test_sign_changes_only_the_signature_field(site: Path, keys: dict[str, Path]) -> None:
+    path = site / ATTESTATION
+    original = "# my attestation\ndate: 2025-03-04   # the day I wrote it\ndelivery: on_time\nquality: 4\n"
+    original += "relationship: 5\nrecommend: true\ncomment: |\n  Good.\n\n# end\n"
+    path.write_text(original, encoding="utf-8")
+    os.chmod(path, 0o640)
+    sign(site, ATTESTATION, keys["atelier-lumen"])
+    first = path.read_text(encoding="utf-8")
+    assert first.startswith(original)
+    assert first[len(original) :].startswith("signature: |\n  -----BEGIN SSH SIGNATURE-----\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    sign(site, ATTESTATION, keys["atelier-lumen"])  # replaced in place, not added twice
+    second = path.read_text(encoding="utf-8")
+    assert second.count("signature:") == 1 and second.startswith(original)
+
+
+def test_sign_refuses_a_file_with_syntax_errors(site: Path, keys: dict[str, Path]) -> None:
+    path = site / ATTESTATION
+    path.write_text("date: [2025-03-04\n", encoding="utf-8")
+    code, output = invoke(site, "sign", "--today", TODAY, "--key", str(keys["atelier-lumen"]), str(path))
+    assert code == 1
+    assert f"{ATTESTATION}:" in output and "error[yaml-syntax]" in output
+    assert "only a valid record can be signed" in output
+    assert path.read_text(encoding="utf-8") == "date: [2025-03-04\n"
+
+
+def test_one_changed_byte_in_the_record(site: Path, keys: dict[str, Path]) -> None:
+    sign(site, ATTESTATION, keys["atelier-lumen"])
+    path = site / ATTESTATION
+    path.write_text(path.read_text(encoding="utf-8").replace("quality: 3", "quality: 4"), encoding="utf-8")
+    (line,) = problems(site)
+    assert line.startswith(f"{ATTESTATION}:")
+    assert line.endswith(
+        "error[signature-tampered]: this signature does not match the attestation: the attestation, the facts of "
+        "its engagement (engagement.yml) or its folder changed since it was signed; run 'triangle sign FILE' "
+        "again after editing"
+    )
+
+
+def test_one_changed_fact_in_the_engagement(site: Path, keys: dict[str, Path]) -> None:
+    sign(site, ATTESTATION, keys["atelier-lumen"])
+    facts = site / "content/engagements/2025/poster-series/engagement.yml"
+    facts.write_text(facts.read_text(encoding="utf-8").replace("2025-02-27", "2025-02-28"), encoding="utf-8")
+    (line,) = problems(site)
+    assert line.startswith(f"{ATTESTATION}:") and "error[signature-tampered]" in line
+
+
+def test_attestation_moved_to_another_engagement(site: Path, keys: dict[str, Path]) -> None:
+    # Valid in both engagements, so that only the signature tells the move.
+    text = "date: 2026-04-02\ndelivery: on_time\nquality: 3\nrelationship: 5\nrecommend: true\n"
+    (site / ATTESTATION).write_text(text, encoding="utf-8")
+    sign(site, ATTESTATION, keys["atelier-lumen"])
+    (site / OTHER_ENGAGEMENT).write_text((site / ATTESTATION).read_text(encoding="utf-8"), encoding="utf-8")
+    (line,) = problems(site)
+    assert line.startswith(f"{OTHER_ENGAGEMENT}:") and "error[signature-tampered]" in line and "its folder" in line
+
+
+def armor_of(path: Path) -> str:
+    block = path.read_text(encoding="utf-8").split("signature: |\n")[1]
+    return "".join(line[2:] + "\n" for line in block.splitlines())
+
+
+def test_signature_by_another_members_key(site: Path, keys: dict[str, Path]) -> None:
+    sign(site, "content/engagements/2025/poster-series/ines-moreau.yml", keys["ines-moreau"])
+    path = site / "content/engagements/2025/poster-series/ines-moreau.yml"
+    text = path.read_text(encoding="utf-8")
+    payload = invoke(site, "sign", "--print-payload", "--today", TODAY, str(path))[1]
+    assert payload
+    # Inès's attestation signed by the client, Atelier Lumen: a replay under another member.
+    code, output = invoke(site, "sign", "--today", TODAY, "--key", str(keys["atelier-lumen"]), str(path))
+    assert code == 1
+    assert "error[signature-wrong-member]" not in output  # a warning while signing
+    assert "warning[signature-wrong-member]" in output
+    assert path.read_text(encoding="utf-8") != text
+    (line,) = problems(site)
+    fp = fingerprint(parse_signature(armor_of(path)).public_key)
+    assert line.endswith(
+        f"error[signature-wrong-member]: this attestation is signed with a key of 'atelier-lumen' ({fp}), not with "
+        "a key of 'ines-moreau'; only 'ines-moreau' can sign it, with a key listed in content/members/ines-moreau.yml"
+    )
+
+
+def test_signature_by_an_unknown_key(site: Path, tmp_path: Path) -> None:
+    stranger = keygen(tmp_path, "stranger", "ed25519")
+    invoke(site, "sign", "--today", TODAY, "--key", str(stranger), str(site / ATTESTATION))
+    (line,) = problems(site)
+    assert "error[signature-unknown-key]: this attestation is signed with the key SHA256:" in line
+    assert line.endswith(
+        "but content/members/atelier-lumen.yml does not list it; add that public key under 'keys' there, "
+        "or sign with a key listed there"
+    )
+
+
+def test_retired_key_used_after_retirement(site: Path, keys: dict[str, Path]) -> None:
+    line = public(keys["atelier-lumen"])
+    member = site / "content/members/atelier-lumen.yml"
+    text = member.read_text(encoding="utf-8").split("keys:")[0]
+    member.write_text(text + f"keys:\n  - key: {line}\n    retired: 2025-03-04\n", encoding="utf-8")
+    invoke(site, "sign", "--today", TODAY, "--key", str(keys["atelier-lumen"]), str(site / ATTESTATION))
+    (found,) = problems(site)
+    assert found.startswith(f"{ATTESTATION}:")
+    assert "error[signature-retired-key]: this attestation is signed with the key SHA256:" in found
+    assert found.endswith(
+        "retired on 2025-03-04, and it is dated 2025-03-04; a retired key signs only records dated before its "
+        "retirement: sign it again with a current key"
+    )
+    # Retired the day after the attestation's date: still valid.
+    member.write_text(text + f"keys:\n  - key: {line}\n    retired: 2025-03-05\n", encoding="utf-8")
+    assert check(site)[0] == 0
+
+
+def hand_sign(key: Path, message: bytes, namespace: str = NAMESPACE) -> str:
+    done = subprocess.run(
+        ["ssh-keygen", "-Y", "sign", "-n", namespace, "-f", str(key)], input=message, capture_output=True, check=True
+    )
+    return done.stdout.decode("ascii")
+
+
+def put_signature(root: Path, path: str, armored: str) -> None:
+    target = root / path
+    target.write_bytes(with_signature(path, target.read_bytes(), armored))
+
+
+def payload_of(root: Path, path: str) -> bytes:
+    result = CliRunner().invoke(
+        cli, ["-C", str(root), "sign", "--print-payload", "--today", TODAY, str(root / path)], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    return result.stdout_bytes
+
+
+def test_wrong_namespace(site: Path, keys: dict[str, Path]) -> None:
+    put_signature(site, ATTESTATION, hand_sign(keys["atelier-lumen"], payload_of(site, ATTESTATION), "git"))
+    (line,) = problems(site)
+    assert line.endswith(
+        "error[signature-namespace]: this signature was made for the namespace 'git', not 'triangle'; "
+        "sign with 'triangle sign FILE' (or 'ssh-keygen -Y sign -n triangle')"
+    )
+
+
+def test_truncated_armor(site: Path, keys: dict[str, Path]) -> None:
+    armored = hand_sign(keys["atelier-lumen"], payload_of(site, ATTESTATION)).splitlines()
+    truncated = "\n".join([*armored[:2], armored[2][:20], armored[-1]]) + "\n"
+    put_signature(site, ATTESTATION, truncated)
+    (line,) = problems(site)
+    assert "error[signature-malformed]: this signature cannot be read: " in line
+    assert line.endswith("paste the whole signature again, or run 'triangle sign FILE' again after editing")
+
+
+def test_hand_made_signature_verifies_in_check(site: Path, keys: dict[str, Path]) -> None:
+    message = payload_of(site, ATTESTATION)
+    assert message.startswith(b'{"engagement":{"facts":{') and message.endswith(b"}\n")
+    put_signature(site, ATTESTATION, hand_sign(keys["atelier-lumen"], message))
+    assert check(site) == (0, "No problems found in 9 files.\n")
+
+
+def test_triangle_signature_verifies_with_ssh_keygen(site: Path, keys: dict[str, Path], tmp_path: Path) -> None:
+    sign(site, ATTESTATION, keys["atelier-lumen"])
+    armored = armor_of(site / ATTESTATION)
+    signature = tmp_path / "attestation.sig"
+    signature.write_text(armored, encoding="ascii")
+    # The allowed-signers line docs/signatures.md documents.
+    allowed = tmp_path / "allowed_signers"
+    allowed.write_text(f'atelier-lumen namespaces="triangle" {public(keys["atelier-lumen"])}\n', encoding="utf-8")
+    command = ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "atelier-lumen", "-n", "triangle"]
+    done = subprocess.run([*command, "-s", str(signature)], input=payload_of(site, ATTESTATION), capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert b'Good "triangle" signature for atelier-lumen' in done.stdout
+    tampered = payload_of(site, ATTESTATION).replace(b'"quality":3', b'"quality":4')
+    done = subprocess.run([*command, "-s", str(signature)], input=tampered, capture_output=True)
+    assert done.returncode != 0
+
+
+def test_hostile_signatures_never_raise() -> None:
+    keyring = Keyring({"m": ()}, {})
+    samples = [
+        "",
+        "-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----\n",
+        "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n",
+        "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAQ==\n-----END SSH SIGNATURE-----\n",
+        "-----BEGIN SSH SIGNATURE-----\nU1NIU0lHAAAAAf////8=\n-----END SSH SIGNATURE-----\n",
+        "-----BEGIN SSH SIGNATURE-----\n!!!!\n-----END SSH SIGNATURE-----\n",
+    ]
+    for sample in samples:
+        verdict = verify(b"x", sample, "m", keyring, None)
+        assert verdict.code == "signature-malformed", (sample, verdict)
+
+
+ARMOR_STUB = "-----BEGIN SSH SIGNATURE-----\nAA==\n-----END SSH SIGNATURE-----\n"
+
+
+def test_with_signature_refuses_flow_style() -> None:
+    with pytest.raises(TriangleError):
+        with_signature(
+            "content/members/a.yml",
+            b"{name: A}\n",
+            "-----BEGIN SSH SIGNATURE-----\nAA==\n-----END SSH SIGNATURE-----\n",
+        )
