@@ -419,13 +419,18 @@ class Subject:
 
     def payload(self) -> bytes:
         """The bytes this record's signature must cover."""
-        values = model_values(self.record, self.kind)
-        if self.kind == "attestation":
-            assert self.engagement is not None
-            rid = record_id(self.kind, self.record.attester, self.engagement.id)
-            return payload(self.kind, rid, values, (self.engagement.id, model_values(self.engagement, "engagement")))
-        name = {"member": "id", "resolution": "engagement", "withdrawal": "member"}[self.kind]
-        return payload(self.kind, getattr(self.record, name), values)
+        return record_payload(self.kind, self.record, self.engagement)
+
+
+def record_payload(kind: str, record: Any, engagement: Engagement | None = None) -> bytes:
+    """The payload of a validated record (a model object); an attestation needs its engagement."""
+    values = model_values(record, kind)
+    if kind == "attestation":
+        assert engagement is not None
+        rid = record_id(kind, record.attester, engagement.id)
+        return payload(kind, rid, values, (engagement.id, model_values(engagement, "engagement")))
+    name = {"member": "id", "resolution": "engagement", "withdrawal": "member"}[kind]
+    return payload(kind, getattr(record, name), values)
 
 
 def subjects(site: Site) -> list[Subject]:
