@@ -6,6 +6,7 @@ signature made by hand over ``triangle sign --print-payload`` are interchangeabl
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -289,3 +290,31 @@ def test_with_signature_refuses_flow_style() -> None:
             b"{name: A}\n",
             "-----BEGIN SSH SIGNATURE-----\nAA==\n-----END SSH SIGNATURE-----\n",
         )
+
+
+def test_signed_records_are_marked_on_the_site_and_published_in_the_api(
+    site: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    sign(site, ATTESTATION, keys["atelier-lumen"])
+    sign(site, "content/members/ines-moreau.yml", keys["ines-moreau"])
+    out = tmp_path / "out"
+    code, output = invoke(site, "build", "--no-search", "--today", TODAY, "-o", str(out))
+    assert code == 0, output
+    lumen = fingerprint(parse_signature(armor_of(site / ATTESTATION)).public_key)
+    ines = fingerprint(parse_signature(armor_of(site / "content/members/ines-moreau.yml")).public_key)
+    page = (out / "members/ines-moreau/index.html").read_text(encoding="utf-8")
+    assert f"Signature vérifiée — clé {lumen}" in page  # French is the site's first language
+    assert f"Signature vérifiée — clé {ines}" in page
+    english = (out / "en/members/ines-moreau/index.html").read_text(encoding="utf-8")
+    assert f"Signature verified — key {lumen}" in english
+    engagements = json.loads((out / "api/engagements.json").read_text(encoding="utf-8"))["engagements"]
+    entry = next(e for e in engagements if e["id"] == "poster-series")
+    signature = entry["by_client"]["signature"]
+    assert signature["key"] == lumen
+    assert signature["payload"].encode("utf-8") == payload_of(site, ATTESTATION)
+    assert signature["armor"] == armor_of(site / ATTESTATION)
+    assert entry["by_supplier"]["signature"] is None
+    members = json.loads((out / "api/members.json").read_text(encoding="utf-8"))["members"]
+    mine = next(m for m in members if m["id"] == "ines-moreau")
+    assert mine["keys"] == [{"key": public(keys["ines-moreau"]), "fingerprint": ines, "retired": None}]
+    assert mine["signature"]["key"] == ines
