@@ -199,7 +199,8 @@ def sign_file(root: Path, item: Prepared, armored: str) -> None:
 def check_new(item: Prepared, armored: str, keyring: Keyring) -> Diagnostic | None:
     """A warning when the new signature would not pass ``triangle check`` (a key not listed yet, …)."""
     subject = item.subject
-    verdict = verify(item.message, armored, subject.signer, keyring, subject.date, subject.kind)
+    what = "member record" if subject.kind == "member" else subject.kind
+    verdict = verify(item.message, armored, subject.signer, keyring, subject.date, what)
     if verdict.ok:
         return None
     shown = verdict.fingerprint or fingerprint(parse_signature(armored).public_key)

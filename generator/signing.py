@@ -475,7 +475,8 @@ def _attestation_subject(attestation: Attestation, engagement: Engagement) -> Su
 def verify_subject(subject: Subject, keyring: Keyring) -> Verdict:
     """Verify one signed record (its ``signature`` must be present)."""
     assert subject.signature is not None
-    return verify(subject.payload(), subject.signature, subject.signer, keyring, subject.date, subject.kind)
+    what = "member record" if subject.kind == "member" else subject.kind
+    return verify(subject.payload(), subject.signature, subject.signer, keyring, subject.date, what)
 
 
 def verify_subjects(items: Sequence[Subject], keyring: Keyring) -> list[Verdict]:
