@@ -12,6 +12,7 @@ import shutil
 import stat
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -318,3 +319,73 @@ def test_signed_records_are_marked_on_the_site_and_published_in_the_api(
     mine = next(m for m in members if m["id"] == "ines-moreau")
     assert mine["keys"] == [{"key": public(keys["ines-moreau"]), "fingerprint": ines, "retired": None}]
     assert mine["signature"]["key"] == ines
+
+
+# ------------------------------------------------------------------------ review
+
+
+def git(repo: Path, *args: str) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "Inès Moreau",
+        "GIT_AUTHOR_EMAIL": "ines@moreau.example",
+        "GIT_COMMITTER_NAME": "CI",
+        "GIT_COMMITTER_EMAIL": "ci@example.org",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }
+    return subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True, text=True).stdout
+
+
+INES = "content/members/ines-moreau.yml"
+
+
+@pytest.fixture
+def repo(site: Path, keys: dict[str, Path]) -> Path:
+    sign(site, INES, keys["ines-moreau"])
+    git(site, "init", "-q", "-b", "main")
+    git(site, "add", ".")
+    git(site, "commit", "-q", "-m", "base")
+    return site
+
+
+def review_json(root: Path, head: str) -> dict[str, Any]:
+    result = CliRunner().invoke(
+        cli, ["-C", str(root), "review", "--base", "main", "--head", head, "--today", TODAY, "--format", "json"]
+    )
+    document: dict[str, Any] = json.loads(result.output)
+    return document
+
+
+def change_keys(root: Path, name: str, lines: list[str], key: Path | None) -> None:
+    git(root, "checkout", "-q", "-b", name, "main")
+    set_keys(root, "ines-moreau", lines)
+    if key is not None:
+        sign(root, INES, key)
+    git(root, "commit", "-q", "-am", name)
+    git(root, "checkout", "-q", "main")
+
+
+def test_review_lists_signatures_and_flags_key_changes_not_signed_by_a_previous_key(
+    repo: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
+    old, new = keys["ines-moreau"], keygen(tmp_path, "new-laptop", "ed25519")
+    change_keys(repo, "rotate", [public(old), public(new)], old)
+    change_keys(repo, "stolen", [public(new)], new)
+    change_keys(repo, "unsigned", [public(new)], None)
+    rotate = review_json(repo, "rotate")
+    assert rotate["flags"] == []
+    (record,) = rotate["records"]
+    assert record["signature"] == "verified"
+    assert record["fingerprint"] == fingerprint(parse_signature(hand_sign(old, b"x")).public_key)
+    stolen = review_json(repo, "stolen")
+    assert [f["code"] for f in stolen["flags"]] == ["unsigned-key-change"]
+    assert stolen["records"][0]["signature"] == "verified"  # self-consistent: only history tells
+    assert "its signature does not verify with them (signature-unknown-key)" in stolen["flags"][0]["reason"]
+    unsigned = review_json(repo, "unsigned")
+    assert [f["code"] for f in unsigned["flags"]] == ["unsigned-key-change"]
+    assert "change, but it is not signed: ask 'ines-moreau' to sign" in unsigned["flags"][0]["reason"]
+    markdown = CliRunner().invoke(
+        cli, ["-C", str(repo), "review", "--base", "main", "--head", "rotate", "--today", TODAY]
+    )
+    assert "signature verified (key `SHA256:" in markdown.output
