@@ -56,7 +56,7 @@ SIGNING_KEY = RecordType(
     "a signing key",
     (
         Field("key", SshPublicKey(), "the public key line", required=True),
-        Field("retired", Date(), "the key signs nothing dated after this day", required=True),
+        Field("retired", Date(), "the key signs only records dated before this day", required=True),
     ),
     build=lambda v: SigningKey(v["key"], v["retired"]),
 )
@@ -82,7 +82,7 @@ MEMBER = RecordType(
             "keys",
             ListOf(OneOf(SshPublicKey(), SIGNING_KEY, lambda line: SigningKey(line)), 0, 10),
             "SSH public keys allowed to sign this member's records; "
-            "`{key: LINE, retired: DATE}` for a key that signs nothing dated after its retirement",
+            "`{key: LINE, retired: DATE}` for a key that signs only records dated before its retirement",
         ),
         Field(
             "status",
