@@ -187,10 +187,11 @@ _SIGNED: tuple[list[Subject], Keyring | None] = ([], None)
 """The signed records and keys of the run in progress, inherited by forked workers (never pickled)."""
 
 
-def _verify_range(start: int, end: int) -> list[Verdict]:
+def _verify_range(start: int, end: int) -> list[tuple[str, str, str | None]]:
+    """In a worker: verify a share of the signed records; verdicts as plain tuples (pickled in C)."""
     items, keyring = _SIGNED
     assert keyring is not None
-    return verify_subjects(items[start:end], keyring)
+    return [(v.code, v.message, v.fingerprint) for v in verify_subjects(items[start:end], keyring)]
 
 
 def verify_all(site: Site, jobs: int | None = None) -> tuple[Site, list[Diagnostic]]:
@@ -202,7 +203,7 @@ def verify_all(site: Site, jobs: int | None = None) -> tuple[Site, list[Diagnost
     index ranges and verdicts cross the process boundary.
     """
     global _SIGNED
-    signed = [s for s in subjects(site) if s.signature is not None]
+    signed = subjects(site, signed_only=True)
     keyring = Keyring.of(site.members.values())
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     if jobs <= 1 or len(signed) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
@@ -213,7 +214,8 @@ def verify_all(site: Site, jobs: int | None = None) -> tuple[Site, list[Diagnost
             starts = range(0, len(signed), SIGNATURE_CHUNK)
             ends = [min(start + SIGNATURE_CHUNK, len(signed)) for start in starts]
             with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                verdicts = [v for chunk in pool.map(_verify_range, starts, ends) for v in chunk]
+                chunks = pool.map(_verify_range, starts, ends)
+                verdicts = [Verdict(*flat) for chunk in chunks for flat in chunk]
         finally:
             _SIGNED = ([], None)
     problems: list[Diagnostic] = []

@@ -6,6 +6,8 @@ signature made by hand over ``triangle sign --print-payload`` are interchangeabl
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
 import json
 import os
 import shutil
@@ -16,11 +18,16 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.cli import cli
 from generator.diagnostics import TriangleError
+from generator.model import Member, SigningKey, Source
 from generator.sign import with_signature
-from generator.signing import NAMESPACE, Keyring, fingerprint, parse_signature, verify
+from generator.signing import NAMESPACE, Keyring, armor, fingerprint, parse_signature, verify
 
 from .conftest import TODAY, require_tool
 
@@ -389,3 +396,39 @@ def test_review_lists_signatures_and_flags_key_changes_not_signed_by_a_previous_
         cli, ["-C", str(repo), "review", "--base", "main", "--head", "rotate", "--today", TODAY]
     )
     assert "signature verified (key `SHA256:" in markdown.output
+
+
+@given(st.binary(max_size=400), st.integers(min_value=0, max_value=400))
+@settings(max_examples=300, deadline=None)
+def test_any_armored_bytes_give_a_verdict_never_an_exception(data: bytes, cut: int) -> None:
+    """Random blobs, and real-looking SSHSIG preambles followed by noise, cut anywhere."""
+    keyring = Keyring({"m": ()}, {})
+    for blob in (data, b"SSHSIG\x00\x00\x00\x01" + data, (b"SSHSIG\x00\x00\x00\x01" + data)[:cut]):
+        verdict = verify(b"payload", armor(blob), "m", keyring, None)
+        assert verdict.code.startswith("signature-")
+
+
+def _ssh_string(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
+
+
+@given(st.binary(max_size=200), st.sampled_from(["ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "x"]))
+@settings(max_examples=200, deadline=None)
+def test_a_known_key_with_a_damaged_signature_gives_a_verdict(noise: bytes, algorithm: str) -> None:
+    """Past the key lookup, whatever the signature bytes, the outcome is a verdict."""
+    keys = {
+        "ed": ed25519.Ed25519PrivateKey.generate().public_key(),
+        "ec": ec.generate_private_key(ec.SECP256R1()).public_key(),
+    }
+    for public_key in keys.values():
+        line = public_key.public_bytes(Encoding.OpenSSH, PublicFormat.OpenSSH).decode()
+        blob = base64.b64decode(line.split()[1])
+        keyring = Keyring.of(
+            [Member("m", Source("m.yml"), "M", "person", "x", "r", (), dt.date(2024, 1, 1), keys=(SigningKey(line),))]
+        )
+        inner = _ssh_string(algorithm.encode()) + _ssh_string(noise)
+        sshsig = b"SSHSIG\x00\x00\x00\x01" + b"".join(
+            _ssh_string(part) for part in (blob, b"triangle", b"", b"sha512", inner)
+        )
+        verdict = verify(b"payload", armor(sshsig), "m", keyring, dt.date(2025, 1, 1))
+        assert verdict.code in ("signature-tampered", "signature-malformed"), verdict
