@@ -342,26 +342,30 @@ class Verdict:
         return not self.code
 
 
+_NO_KEYS: Final[Mapping[bytes, SigningKey]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Keyring:
     """Every member's keys as binary blobs: who may sign, and whose key a stray signature used."""
 
-    keys: Mapping[str, tuple[tuple[bytes, SigningKey], ...]]
+    keys: Mapping[str, Mapping[bytes, SigningKey]]
+    """Each member's keys by their binary form (a key listed twice keeps its first entry)."""
     owners: Mapping[bytes, str]
 
     @staticmethod
     def of(members: Iterable[Member]) -> Keyring:
         """Index the keys of ``members`` (a key line that does not decode was reported by the schema)."""
-        keys: dict[str, tuple[tuple[bytes, SigningKey], ...]] = {}
+        keys: dict[str, Mapping[bytes, SigningKey]] = {}
         owners: dict[bytes, str] = {}
         for member in members:
-            mine = []
+            mine: dict[bytes, SigningKey] = {}
             for key in member.keys:
                 blob = key_blob(key.line)
                 if blob is not None:
-                    mine.append((blob, key))
+                    mine.setdefault(blob, key)
                     owners.setdefault(blob, member.id)
-            keys[member.id] = tuple(mine)
+            keys[member.id] = mine
         return Keyring(keys, owners)
 
 
@@ -397,7 +401,7 @@ def verify(
                 f"expected sha512 or sha256: {SIGN_HINT}",
                 shown,
             )
-        allowed = dict(keyring.keys.get(signer, ()))
+        allowed = keyring.keys.get(signer, _NO_KEYS)
         key = allowed.get(parsed.public_key)
         if key is None:
             owner = keyring.owners.get(parsed.public_key)

@@ -274,7 +274,7 @@ def test_triangle_signature_verifies_with_ssh_keygen(site: Path, keys: dict[str,
 
 
 def test_hostile_signatures_never_raise() -> None:
-    keyring = Keyring({"m": ()}, {})
+    keyring = Keyring({"m": {}}, {})
     samples = [
         "",
         "-----BEGIN SSH SIGNATURE-----\n-----END SSH SIGNATURE-----\n",
@@ -402,7 +402,7 @@ def test_review_lists_signatures_and_flags_key_changes_not_signed_by_a_previous_
 @settings(max_examples=300, deadline=None)
 def test_any_armored_bytes_give_a_verdict_never_an_exception(data: bytes, cut: int) -> None:
     """Random blobs, and real-looking SSHSIG preambles followed by noise, cut anywhere."""
-    keyring = Keyring({"m": ()}, {})
+    keyring = Keyring({"m": {}}, {})
     for blob in (data, b"SSHSIG\x00\x00\x00\x01" + data, (b"SSHSIG\x00\x00\x00\x01" + data)[:cut]):
         verdict = verify(b"payload", armor(blob), "m", keyring, None)
         assert verdict.code.startswith("signature-")
