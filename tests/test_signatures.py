@@ -26,10 +26,12 @@ from hypothesis import strategies as st
 from generator.cli import cli
 from generator.diagnostics import TriangleError
 from generator.model import Member, SigningKey, Source
+from generator.schemas_api import engagements_schema, members_schema
 from generator.sign import with_signature
 from generator.signing import NAMESPACE, Keyring, armor, fingerprint, parse_signature, verify
 
 from .conftest import TODAY, require_tool
+from .test_api import errors_of
 
 BASE = Path(__file__).parent / "invalid" / "_base"
 ATTESTATION = "content/engagements/2025/poster-series/atelier-lumen.yml"
@@ -305,6 +307,7 @@ def test_signed_records_are_marked_on_the_site_and_published_in_the_api(
 ) -> None:
     sign(site, ATTESTATION, keys["atelier-lumen"])
     sign(site, "content/members/ines-moreau.yml", keys["ines-moreau"])
+    sign(site, "content/resolutions/poster-series.yml", keys["claire-dubois"])
     out = tmp_path / "out"
     code, output = invoke(site, "build", "--no-search", "--today", TODAY, "-o", str(out))
     assert code == 0, output
@@ -322,6 +325,12 @@ def test_signed_records_are_marked_on_the_site_and_published_in_the_api(
     assert signature["payload"].encode("utf-8") == payload_of(site, ATTESTATION)
     assert signature["armor"] == armor_of(site / ATTESTATION)
     assert entry["by_supplier"]["signature"] is None
+    coordinator = fingerprint(parse_signature(armor_of(site / "content/resolutions/poster-series.yml")).public_key)
+    assert entry["resolution"]["signature"]["key"] == coordinator
+    assert page.count("Signature vérifiée") == 3  # the attestation, the resolution, the member record
+    for name, schema in (("engagements", engagements_schema), ("members", members_schema)):
+        document = json.loads((out / f"api/{name}.json").read_text(encoding="utf-8"))
+        assert errors_of(schema("https://base.example/"), document) == []
     members = json.loads((out / "api/members.json").read_text(encoding="utf-8"))["members"]
     mine = next(m for m in members if m["id"] == "ines-moreau")
     assert mine["keys"] == [{"key": public(keys["ines-moreau"]), "fingerprint": ines, "retired": None}]
