@@ -27,7 +27,7 @@ from .fields import Context, Converted
 from .load import Loaded, load_bytes, load_file
 from .model import Site, frozen_map
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
-from .signing import Keyring, Subject, Verdict, subjects, verify_subjects
+from .signing import Keyring, Subject, Verdict, explain_tampered, subjects, verify_subjects
 from .validate import ParsedRecord, validate
 
 RECORD_TYPES = {
@@ -218,6 +218,8 @@ def verify_all(site: Site, jobs: int | None = None) -> tuple[Site, list[Diagnost
                 verdicts = [Verdict(*flat) for chunk in chunks for flat in chunk]
         finally:
             _SIGNED = ([], None)
+    if any(v.code == "signature-tampered" for v in verdicts):
+        verdicts = explain_tampered(site, signed, verdicts, keyring)
     problems: list[Diagnostic] = []
     verified: dict[str, str] = {}
     for subject, verdict in zip(signed, verdicts, strict=True):

@@ -539,3 +539,67 @@ def verify_subject(subject: Subject, keyring: Keyring) -> Verdict:
 def verify_subjects(items: Sequence[Subject], keyring: Keyring) -> list[Verdict]:
     """Verify a share of the signed records, in order (what one worker process does)."""
     return [verify_subject(item, keyring) for item in items]
+
+
+MAX_MOVE_CANDIDATES: Final = 2000
+"""Engagements tried when telling where a tampered attestation was signed (only on failure)."""
+
+
+def explain_tampered(
+    site: Site, items: Sequence[Subject], verdicts: Sequence[Verdict], keyring: Keyring
+) -> list[Verdict]:
+    """Say more precisely why an attestation's signature no longer matches, when the site can tell.
+
+    A signature covers the attestation, its engagement's facts and its place, and cannot
+    say which changed; but the other records can. Signed for another engagement of the
+    attester: the file was moved or copied. The other party's signed attestation of the
+    same engagement still verifies: the facts are as signed, so this attestation changed;
+    it fails too: the facts most likely changed. Run only for failures, in the parent.
+    """
+    by_path = {item.path: (item, verdict) for item, verdict in zip(items, verdicts, strict=True)}
+    result = list(verdicts)
+    for place, (item, verdict) in enumerate(zip(items, verdicts, strict=True)):
+        if verdict.code != "signature-tampered" or item.kind != "attestation" or item.engagement is None:
+            continue
+        moved = _signed_elsewhere(site, item, keyring)
+        if moved is not None:
+            result[place] = Verdict(
+                "signature-moved",
+                f"this attestation was signed for the engagement {moved.id!r} ({moved.source.path}), not for this "
+                f"one: it was moved or copied here; each engagement needs its own attestation, signed for it "
+                "(write it with 'triangle attest', then 'triangle sign FILE')",
+                verdict.fingerprint,
+            )
+            continue
+        other = next((a for a in item.engagement.attestations if a.attester != item.signer), None)
+        other_verdict = by_path.get(other.source.path) if other is not None else None
+        if other is None or other_verdict is None:
+            continue
+        if other_verdict[1].ok:
+            message = (
+                "this signature does not match the attestation: the attestation changed since it was signed (its "
+                f"engagement's facts did not: the signature of {other.attester!r} still matches them); {SIGN_HINT}"
+            )
+        elif other_verdict[1].code == "signature-tampered":
+            message = (
+                "this signature does not match the attestation: the facts of its engagement (engagement.yml) most "
+                f"likely changed since it was signed: the signature of {other.attester!r} no longer matches either; "
+                "if the change is right, both parties run 'triangle sign' again on their attestation"
+            )
+        else:
+            continue
+        result[place] = Verdict("signature-tampered", message, verdict.fingerprint)
+    return result
+
+
+def _signed_elsewhere(site: Site, item: Subject, keyring: Keyring) -> Engagement | None:
+    """The attester's other engagement this attestation's signature was made for, if any."""
+    assert item.signature is not None and item.engagement is not None
+    for eid in site.engagements_by_member.get(item.signer, ())[:MAX_MOVE_CANDIDATES]:
+        candidate = site.engagements.get(eid)
+        if candidate is None or candidate.id == item.engagement.id:
+            continue
+        message = record_payload("attestation", item.record, candidate)
+        if verify(message, item.signature, item.signer, keyring, item.date, "attestation").ok:
+            return candidate
+    return None

@@ -128,6 +128,9 @@ def test_sign_refuses_a_file_with_syntax_errors(site: Path, keys: dict[str, Path
     assert path.read_text(encoding="utf-8") == "date: [2025-03-04\n"
 
 
+SUPPLIER_ATTESTATION = "content/engagements/2025/poster-series/ines-moreau.yml"
+
+
 def test_one_changed_byte_in_the_record(site: Path, keys: dict[str, Path]) -> None:
     sign(site, ATTESTATION, keys["atelier-lumen"])
     path = site / ATTESTATION
@@ -139,14 +142,29 @@ def test_one_changed_byte_in_the_record(site: Path, keys: dict[str, Path]) -> No
         "its engagement (engagement.yml) or its folder changed since it was signed; run 'triangle sign FILE' "
         "again after editing"
     )
+    # With the other party's signature still matching the facts, the attestation itself changed.
+    sign(site, SUPPLIER_ATTESTATION, keys["ines-moreau"])
+    (line,) = problems(site)
+    assert line.endswith(
+        "error[signature-tampered]: this signature does not match the attestation: the attestation changed since "
+        "it was signed (its engagement's facts did not: the signature of 'ines-moreau' still matches them); run "
+        "'triangle sign FILE' again after editing"
+    )
 
 
 def test_one_changed_fact_in_the_engagement(site: Path, keys: dict[str, Path]) -> None:
     sign(site, ATTESTATION, keys["atelier-lumen"])
+    sign(site, SUPPLIER_ATTESTATION, keys["ines-moreau"])
     facts = site / "content/engagements/2025/poster-series/engagement.yml"
     facts.write_text(facts.read_text(encoding="utf-8").replace("2025-02-27", "2025-02-28"), encoding="utf-8")
-    (line,) = problems(site)
-    assert line.startswith(f"{ATTESTATION}:") and "error[signature-tampered]" in line
+    client, supplier = problems(site)
+    assert client.startswith(f"{ATTESTATION}:") and supplier.startswith(f"{SUPPLIER_ATTESTATION}:")
+    assert client.endswith(
+        "error[signature-tampered]: this signature does not match the attestation: the facts of its engagement "
+        "(engagement.yml) most likely changed since it was signed: the signature of 'ines-moreau' no longer "
+        "matches either; if the change is right, both parties run 'triangle sign' again on their attestation"
+    )
+    assert "the signature of 'atelier-lumen' no longer matches either" in supplier
 
 
 def test_attestation_moved_to_another_engagement(site: Path, keys: dict[str, Path]) -> None:
@@ -156,7 +174,13 @@ def test_attestation_moved_to_another_engagement(site: Path, keys: dict[str, Pat
     sign(site, ATTESTATION, keys["atelier-lumen"])
     (site / OTHER_ENGAGEMENT).write_text((site / ATTESTATION).read_text(encoding="utf-8"), encoding="utf-8")
     (line,) = problems(site)
-    assert line.startswith(f"{OTHER_ENGAGEMENT}:") and "error[signature-tampered]" in line and "its folder" in line
+    assert line.startswith(f"{OTHER_ENGAGEMENT}:")
+    assert line.endswith(
+        "error[signature-moved]: this attestation was signed for the engagement 'poster-series' "
+        "(content/engagements/2025/poster-series/engagement.yml), not for this one: it was moved or copied here; "
+        "each engagement needs its own attestation, signed for it (write it with 'triangle attest', then "
+        "'triangle sign FILE')"
+    )
 
 
 def armor_of(path: Path) -> str:
