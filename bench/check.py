@@ -87,16 +87,17 @@ class TreeMemorySampler(threading.Thread):
     would count those pages once per worker.
     """
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
         super().__init__(daemon=True)
         self.pid = pid
+        self.interval = interval
         self.peak = 0
         self.done = threading.Event()
 
     def run(self) -> None:
         while True:
             self.peak = max(self.peak, sum(_pss_bytes(p) for p in _process_tree(self.pid)))
-            if self.done.wait(SAMPLE_SECONDS):
+            if self.done.wait(self.interval):
                 return
 
 

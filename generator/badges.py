@@ -291,15 +291,25 @@ def member_badges(member_id: str, name: str, score: MemberScore, base_url: str) 
         )
 
 
+def badge_inputs(score: MemberScore) -> tuple[object, ...]:
+    """All that :func:`member_badges` reads of a score: an incremental build redraws badges when it changes."""
+    return tuple((s.level, s.facts, s.needs_counterparts) for s in (score.sides[side] for side in SIDES))
+
+
+def badge_members(site: Site, scores: Scores) -> Iterator[tuple[str, str, MemberScore]]:
+    """Every member with badges (withdrawn members have none), by id: id, name and score."""
+    for member_id in sorted(site.members):
+        member = site.members[member_id]
+        if member.status != "withdrawn" and member_id in scores.members:
+            yield member_id, member.name, scores.members[member_id]
+
+
 def badge_outputs(site: Site, scores: Scores, base_url: str) -> Iterator[Output]:
-    """Badges of every published member (withdrawn members have none), by member id.
+    """Badges of every published member, by member id.
 
     ``base_url`` is the site's absolute URL; badges link to the member page in the
     site's default language, at ``<base_url>members/<id>/``.
     """
     root = base_url.rstrip("/") + "/"
-    for member_id in sorted(site.members):
-        member = site.members[member_id]
-        if member.status == "withdrawn" or member_id not in scores.members:
-            continue
-        yield from member_badges(member_id, member.name, scores.members[member_id], root)
+    for member_id, name, score in badge_members(site, scores):
+        yield from member_badges(member_id, name, score, root)

@@ -15,10 +15,11 @@ from pathlib import Path
 
 from .check import CheckResult, check_site
 from .diagnostics import Diagnostic, Severity, TriangleError
-from .render import load_theme, render_site
+from .publish import Published, Publisher
+from .render import load_theme, render_units
 from .score import Scores, score_site
-from .search import SEARCH_SOURCE, index_site
-from .write import Output, write_site
+from .search import index_documents
+from .write import Output, Unit
 
 Progress = Callable[[str, int], None]
 """Called with a stage name and a count of files done, for a progress display."""
@@ -39,6 +40,8 @@ class BuildResult:
     files: int
     timings: dict[str, float] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
+    published: Published | None = None
+    """What reached the disk: files written, kept, removed (``None`` in results made by hand)."""
 
     @property
     def seconds(self) -> float:
@@ -46,17 +49,11 @@ class BuildResult:
         return sum(self.timings.values())
 
 
-def _counted(items: Iterator[Output], progress: Progress | None, counter: list[int]) -> Iterator[Output]:
-    """Count the published files and pages (search documents are neither) on their way to the disk."""
-    for item in items:
-        if item.path.startswith(SEARCH_SOURCE):
-            yield item
-            continue
-        counter[0] += 1
-        if item.path.endswith(".html"):
-            counter[1] += 1
-        if progress is not None and counter[0] % 200 == 0:
-            progress("render", counter[0])
+def _counted(items: Iterator[Output | Unit], progress: Progress | None) -> Iterator[Output | Unit]:
+    """Report progress as units and files go to the disk."""
+    for done, item in enumerate(items, 1):
+        if progress is not None and done % 200 == 0:
+            progress("render", done)
         yield item
 
 
@@ -99,24 +96,26 @@ def build(
     timings["score"] = time.perf_counter() - start
     theme = load_theme(root, site.config.theme)
     target = output if output is not None else root / site.config.output
-    counter = [0, 0]
     start = time.perf_counter()
 
-    def finish(folder: Path) -> None:
+    def indexer(documents: Path, folder: Path) -> None:
         timings["render"] = time.perf_counter() - start
-        if search:
-            begin = time.perf_counter()
-            index_site(folder)
-            timings["search"] = time.perf_counter() - begin
+        begin = time.perf_counter()
+        index_documents(documents, folder)
+        timings["search"] = time.perf_counter() - begin
 
-    write_site(target, _counted(render_site(site, scores, theme, search=search), progress, counter), finish)
-    timings["write"] = time.perf_counter() - start - timings.get("render", 0.0) - timings.get("search", 0.0)
+    publisher = Publisher(root, target, cache=cache, search=indexer if search else None)
+    items = render_units(site, scores, theme, search=search, previous=publisher.previous, versions=checked.versions)
+    published = publisher.publish(_counted(items, progress))
+    timings.setdefault("render", time.perf_counter() - start)
+    timings["write"] = time.perf_counter() - start - timings["render"] - timings.get("search", 0.0)
     return BuildResult(
         output=target,
         members=sum(1 for m in site.members.values() if m.status != "withdrawn"),
         engagements=len(site.engagements),
-        pages=counter[1],
-        files=counter[0],
+        pages=published.pages,
+        files=published.files,
         timings=timings,
         diagnostics=checked.diagnostics,
+        published=published,
     )

@@ -17,6 +17,7 @@ unpickle is ignored and rewritten, never used.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
@@ -30,7 +31,7 @@ from typing import Any, Final
 
 CACHE_DIR: Final = ".triangle-cache"
 """At the site's root, beside ``site.yml``; safe to delete, ignored by git."""
-FORMAT: Final = b"triangle-cache 1\n"
+FORMAT: Final = b"triangle-cache 2\n"
 RECORDS_FILE: Final = "records.pickle"
 
 StatKey = tuple[int, int, int, int]
@@ -42,6 +43,7 @@ def stat_key(result: os.stat_result) -> StatKey:
     return (result.st_size, result.st_mtime_ns, result.st_ctime_ns, result.st_ino)
 
 
+@functools.cache
 def code_digest() -> bytes:
     """A digest of Triangle's own code and theme: a cache made by another version is not reused."""
     package = Path(__file__).parent
@@ -83,50 +85,66 @@ Plain tuples, not a dataclass: 150,000 of them unpickle in C, several times fast
 """
 
 
-def _folder(root: Path) -> Path | None:
+def cache_folder(root: Path) -> Path | None:
+    """The site's cache folder, or ``None`` when it is a link (never followed out of the site)."""
     folder = root / CACHE_DIR
     with contextlib.suppress(OSError):
         if stat.S_ISLNK(os.lstat(folder).st_mode):
-            return None  # never follow a link out of the site
+            return None
     return folder
+
+
+def load_signed(root: Path, name: str) -> Any:
+    """One of the cache's files, or ``None`` when it is absent or not to be trusted (see the module's notes)."""
+    folder, key = cache_folder(root), secret_key()
+    if folder is None or key is None:
+        return None
+    try:
+        data = (folder / name).read_bytes()
+    except OSError:
+        return None
+    header = FORMAT + name.encode() + b"\n" + code_digest()
+    if not data.startswith(header) or len(data) < len(header) + 32:
+        return None
+    mac, payload = data[len(header) : len(header) + 32], data[len(header) + 32 :]
+    if not hmac.compare_digest(mac, hmac.new(key, header + payload, hashlib.sha256).digest()):
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # a cache we wrote but cannot read (a partial write survived): start again
+        return None
+
+
+def save_signed(root: Path, name: str, value: Any) -> None:
+    """Keep ``value`` for the next run; a cache that cannot be written is only a slower next run."""
+    folder, key = cache_folder(root), secret_key()
+    if folder is None or key is None:
+        return
+    header = FORMAT + name.encode() + b"\n" + code_digest()
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    mac = hmac.new(key, header + payload, hashlib.sha256).digest()
+    with contextlib.suppress(OSError):
+        ensure_folder(folder)
+        _replace(folder / name, header + mac + payload)
+
+
+def ensure_folder(folder: Path) -> None:
+    """Create the cache folder with the ``.gitignore`` that keeps it out of every commit."""
+    folder.mkdir(exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# Triangle's cache (safe to delete): never committed.\n*\n", encoding="utf-8")
 
 
 def load_records(root: Path) -> dict[str, CachedRecord]:
     """The cached parses of the site in ``root``, or nothing when the cache is absent or not to be trusted."""
-    folder, key = _folder(root), secret_key()
-    if folder is None or key is None:
-        return {}
-    try:
-        data = (folder / RECORDS_FILE).read_bytes()
-    except OSError:
-        return {}
-    header = FORMAT + code_digest()
-    if not data.startswith(header) or len(data) < len(header) + 32:
-        return {}
-    mac, payload = data[len(header) : len(header) + 32], data[len(header) + 32 :]
-    if not hmac.compare_digest(mac, hmac.new(key, header + payload, hashlib.sha256).digest()):
-        return {}
-    try:
-        records = pickle.loads(payload)
-    except Exception:  # a cache we wrote but cannot read (a partial write survived): start again
-        return {}
+    records = load_signed(root, RECORDS_FILE)
     return records if isinstance(records, dict) else {}
 
 
 def save_records(root: Path, records: Mapping[str, CachedRecord]) -> None:
-    """Keep the parses for the next run; a cache that cannot be written is only a slower next run."""
-    folder, key = _folder(root), secret_key()
-    if folder is None or key is None:
-        return
-    header = FORMAT + code_digest()
-    payload = pickle.dumps(dict(records), protocol=pickle.HIGHEST_PROTOCOL)
-    mac = hmac.new(key, header + payload, hashlib.sha256).digest()
-    with contextlib.suppress(OSError):
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Triangle's cache (safe to delete): never committed.\n*\n", encoding="utf-8")
-        _replace(folder / RECORDS_FILE, header + mac + payload)
+    """Keep the parses for the next run."""
+    save_signed(root, RECORDS_FILE, dict(records))
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -13,7 +13,7 @@ import datetime as dt
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -51,6 +51,8 @@ class CheckResult:
     site: Site
     diagnostics: tuple[Diagnostic, ...]
     files: int
+    versions: Mapping[str, StatKey] | None = None
+    """With the cache: the version of each record file read, by path (an incremental build hashes them)."""
 
     def count(self, severity: Severity) -> int:
         """How many problems of one severity."""
@@ -246,10 +248,11 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> Parsed:
+def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> tuple[Parsed, dict[str, StatKey]]:
     """Parse only the files that changed since the cached run, and refresh the cache.
 
-    Records come back in the order of ``files``, as without the cache.
+    Records come back in the order of ``files``, as without the cache, with the
+    version of every file that was read.
     """
     cached = load_records(root)
     fresh: dict[str, CachedRecord] = {}
@@ -281,7 +284,8 @@ def _parse_cached(root: Path, files: Sequence[RecordFile], jobs: int | None) -> 
                 fresh[record.file.path] = (key, _flatten(record), mine)
     if stale or len(fresh) != len(cached):
         save_records(root, fresh)
-    return [record for record in slots if record is not None], problems
+    versions = {path: entry[0] for path, entry in fresh.items()}
+    return ([record for record in slots if record is not None], problems), versions
 
 
 def check_site(root: Path, today: dt.date, jobs: int | None = None, *, cache: bool = False) -> CheckResult:
@@ -296,8 +300,9 @@ def check_site(root: Path, today: dt.date, jobs: int | None = None, *, cache: bo
         if any(d.code == "missing-content" for d in found.diagnostics):
             # Nothing else can be checked, and every reference would look broken.
             return CheckResult(validate(config, [], today).site, found.diagnostics, 0)
+        versions: dict[str, StatKey] | None = None
         if cache:
-            records, problems = _parse_cached(root, found.files, jobs)
+            (records, problems), versions = _parse_cached(root, found.files, jobs)
         else:
             tasks: list[Task] = [*found.files, *found.folders]
             records, problems = parse_all(root, tasks, jobs)
@@ -306,4 +311,4 @@ def check_site(root: Path, today: dt.date, jobs: int | None = None, *, cache: bo
         problems.extend(validation.diagnostics)
         site, bad_signatures = verify_all(validation.site, jobs)
         problems.extend(bad_signatures)
-    return CheckResult(site, tuple(sorted(problems, key=Diagnostic.sort_key)), len(records))
+    return CheckResult(site, tuple(sorted(problems, key=Diagnostic.sort_key)), len(records), versions)

@@ -22,7 +22,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +33,10 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .api import api_outputs
-from .badges import badge_outputs
+from .badges import badge_inputs, badge_members, member_badges
+from .cache import code_digest
 from .diagnostics import UsageError
+from .directory_index import directory_json
 from .explain import method_json
 from .facts import Facts
 from .feeds import feed_outputs
@@ -45,6 +47,7 @@ from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
 from .search import SEARCH_SOURCE
 from .views import (
+    CARD_SKILLS,
     AttestationView,
     Card,
     EngagementView,
@@ -53,13 +56,16 @@ from .views import (
     ResolutionView,
     SideView,
     SiteIndex,
+    Versions,
+    member_inputs,
     member_page,
     method_document,
     method_figures,
     network_view,
+    paginate,
     with_figures,
 )
-from .write import Output
+from .write import Output, Unit
 
 DEFAULT_THEME = Path(__file__).parent / "theme"
 """The theme shipped with Triangle; a site's ``themes/<name>/`` overrides it file by file."""
@@ -183,8 +189,11 @@ class Renderer:
     so that ``sitemap.xml`` can list them all at the end without another pass.
     """
 
-    def __init__(self, site: Site, scores: Scores, theme: Theme, *, search: bool = False) -> None:
+    def __init__(
+        self, site: Site, scores: Scores, theme: Theme, *, search: bool = False, versions: Versions | None = None
+    ) -> None:
         self.site = site
+        self.versions: Versions = versions if versions is not None else {}
         self.search = search
         self.scores = scores
         self.theme = theme
@@ -197,6 +206,7 @@ class Renderer:
         for name, path in theme.static_files().items():
             content = path.read_bytes()
             self.assets[name] = (f"static/{hashed_name(name, content)}", content)
+        self.base = self._global_digest()
         self.envs = {language: self._environment(language) for language in self.languages}
         self.fragments: dict[str, Fragments] = {}
         for language, env in self.envs.items():
@@ -209,6 +219,21 @@ class Renderer:
             env.globals["frag"] = self.fragments[language] = Fragments(env, self.index, language)
         self.sitemap: set[str] = set()
         self._chrome: dict[tuple[Any, ...], Markup] = {}
+
+    def _global_digest(self) -> bytes:
+        """What every page depends on besides its own inputs: the code, the theme, site.yml, today, options."""
+        digest = hashlib.blake2b(code_digest(), digest_size=32)
+        for folder in self.theme.folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
+                    digest.update(path.read_bytes())
+        digest.update(repr((self.site.config, self.site.today, self.search, self.languages)).encode())
+        return digest.digest()
+
+    def digest(self, inputs: object) -> str:
+        """The digest of a unit's inputs, keyed by everything every page depends on (:meth:`_global_digest`)."""
+        return hashlib.blake2b(repr(inputs).encode(), key=self.base, digest_size=16).hexdigest()
 
     def _environment(self, language: str) -> jinja2.Environment:
         env = jinja2.Environment(
@@ -360,6 +385,39 @@ NOT_COUNTED: Final = ' class="not-counted"'
 
 def _e(text: str) -> str:
     return str(escape(text))
+
+
+def _facts_html(text: str, needs: str | None) -> str:
+    """A side's facts in plain words, escaped, with what a ``new`` side still needs."""
+    html = _e(text)
+    if needs is not None:
+        html += f' <span class="needs">({_e(needs)})</span>'
+    return html
+
+
+def _sample_card(card: Card) -> Card:
+    """A card with every optional part (location, "left" tag, skills and "more"), for :meth:`Fragments.card_template`.
+
+    Its links are those of a real card (``card``), so that the page links nowhere that does not exist.
+    """
+    empty = Facts(0, 0, 0)
+    return Card(
+        id=card.id,
+        name="…",
+        headline="…",
+        region=card.region,
+        location="…",
+        left=True,
+        relationship="new",
+        deadlines="new",
+        payment="new",
+        facts=(empty, empty, empty),
+        needs=(0, 0, 0),
+        trust=0.0,
+        skills=card.skills,
+        proven=card.skills[:1] * (CARD_SKILLS + 1),
+        declared_only=(),
+    )
 
 
 class Fragments:
@@ -545,10 +603,9 @@ class Fragments:
         """The plain facts of one side, escaped; for a ``new`` side, what it still needs."""
         if level == "not_applicable":
             return _e(self.phrases.not_applicable(side))
-        text = _e(self.phrases.facts(side, facts, full=full))
-        if level == "new":
-            text += f' <span class="needs">({_e(self.phrases.needs(needs))})</span>'
-        return text
+        return _facts_html(
+            self.phrases.facts(side, facts, full=full), self.phrases.needs(needs) if level == "new" else None
+        )
 
     def member_facts(self, side: SideView) -> Markup:
         """A side's facts in full, for its box on the member page."""
@@ -559,19 +616,45 @@ class Fragments:
 
     def badge_items(self, c: Card) -> str:
         """A member's three badges, each with its facts in plain words (a dash alone where a side does not apply)."""
-        items = []
-        for (side, level), facts, needs in zip(c.levels, c.facts, c.needs, strict=True):
-            said = ""
-            if level != "not_applicable":
-                said = f' <span class="side-facts">{self.side_facts(side, level, facts, needs)}</span>'
-            items.append(f"<li>{self.badges[side, level]}{said}</li>")
-        return "".join(items)
+        return "".join(
+            self._badge_item(side, level, self.side_facts(side, level, facts, needs))
+            for (side, level), facts, needs in zip(c.levels, c.facts, c.needs, strict=True)
+        )
+
+    def _badge_item(self, side: str, level: str, facts_html: str) -> str:
+        said = f' <span class="side-facts">{facts_html}</span>' if level != "not_applicable" else ""
+        return f"<li>{self.badges[side, level]}{said}</li>"
 
     def header_badges(self, c: Card) -> Markup:
         """The badges at the top of a member page, with their facts."""
         return Markup(self.badge_items(c))
 
-    def _card(self, c: Card, base: str) -> str:
+    def card_template(self, base: str) -> Markup:
+        """The ``<template>`` elements the directory's script draws cards from, in a card's own markup.
+
+        The script fills a copy of a sample card (every optional part present) from
+        the JSON index (:mod:`directory_index`), and takes each badge from the second
+        template: one ``<li>`` per side and level, in the order of ``SIDES`` × ``LEVELS``,
+        as :meth:`badge_items` draws them. What a sample card cannot hold (the other
+        skills label, the "more" sentence) travels in data attributes.
+        """
+        if not self.index.ranked:
+            return Markup("")  # nothing to filter
+        base = "" if base == "./" else base
+        sample = _sample_card(self.index.ranked[0])
+        badges = "".join(
+            self._badge_item(side, level, _facts_html("…", "…" if level == "new" else None))
+            for side in SIDES
+            for level in LEVELS
+        )
+        more = _e(self.more.replace("%(num)s", "{num}"))
+        return Markup(
+            f'<template id="card-template" data-base="{base}" data-proven="{self.words["proven"]}" '
+            f'data-declared="{self.words["declared"]}" data-more="{more}">{self._card(sample, base, 0)}</template>\n'
+            f'<template id="badge-template"><ul>{badges}</ul></template>'
+        )
+
+    def _card(self, c: Card, base: str, rank: int | None = None) -> str:
         name = _e(c.name)
         where = f"{_e(c.location)}, " if c.location else ""
         badges = self.badge_items(c)
@@ -589,7 +672,7 @@ class Fragments:
             f'<article class="member-card{" is-left" if c.left else ""}" data-member="{c.id}" '
             f'data-skills="{" ".join(c.skills)}" data-region="{c.region}" data-relationship="{c.relationship}" '
             f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}" '
-            f'data-rank="{self.index.rank[c.id]}">'
+            f'data-rank="{self.index.rank[c.id] if rank is None else rank}">'
             f'<h3 class="card-name"><a href="{base}members/{c.id}/">{name}</a></h3>{left}'
             f'<p class="card-headline">{_e(c.headline)}</p>'
             f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(self.region(c.region))}</a></p>'
@@ -679,7 +762,7 @@ class Fragments:
             )
             if e.counts:
                 numbers = (
-                    f"{cell[5]}{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.4f} = "
+                    f"{cell[5]}{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.2f} = "
                     f"<b>{e.weight:.4f}</b>{cell[6]}+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
                 )
                 if self.decimal != ".":
@@ -817,26 +900,45 @@ _WORKER: Renderer | None = None
 """The renderer a forked worker inherits from its parent (see :func:`_render_members`)."""
 
 
-def _member_pages(renderer: Renderer, member_ids: Iterable[str]) -> Iterator[Output]:
+def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
+    """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
+    key = f"members/{member_id}"
+    digest = renderer.digest(member_inputs(renderer.index, member_id, renderer.versions))
+    if previous.get(key) == digest:
+        return Unit(key, digest, None)
+    view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
+    outputs: list[Output] = []
+    for language in renderer.languages:
+        outputs.append(renderer.page("member.html", f"members/{member_id}/index.html", language, page=view))
+        if renderer.search:
+            outputs.append(renderer.search_document(view, language))
+    return Unit(key, digest, tuple(outputs))
+
+
+def _member_units(renderer: Renderer, member_ids: Iterable[str], previous: Mapping[str, str]) -> Iterator[Unit]:
     for member_id in member_ids:
-        view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
-        for language in renderer.languages:
-            yield renderer.page("member.html", f"members/{member_id}/index.html", language, page=view)
-            if renderer.search:
-                yield renderer.search_document(view, language)
+        yield _member_unit(renderer, member_id, previous)
 
 
-def _render_members(member_ids: list[str]) -> list[tuple[str, bytes]]:
-    """In a worker process: the pages of a few members, as plain tuples (cheap to send back)."""
+_WORKER_PREVIOUS: Mapping[str, str] = {}
+
+
+def _render_members(member_ids: list[str]) -> list[tuple[str, str, list[tuple[str, bytes]] | None]]:
+    """In a worker process: the units of a few members, as plain tuples (cheap to send back)."""
     assert _WORKER is not None, "worker processes are forked from a parent that set _WORKER"
-    pages = [(output.path, output.content) for output in _member_pages(_WORKER, member_ids)]
+    units = [
+        (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
+        for unit in _member_units(_WORKER, member_ids, _WORKER_PREVIOUS)
+    ]
     for fragments in _WORKER.fragments.values():
         fragments.forget()  # engagements drawn for this chunk are not shown again here
     _WORKER.index.forget()
-    return pages
+    return units
 
 
-def _parallel_member_pages(renderer: Renderer, member_ids: list[str], jobs: int) -> Iterator[Output]:
+def _parallel_member_units(
+    renderer: Renderer, member_ids: list[str], jobs: int, previous: Mapping[str, str]
+) -> Iterator[Unit]:
     """Member pages rendered by forked workers, yielded in order: the same bytes as one process makes.
 
     Member pages are nine tenths of the work and independent of each other. Workers
@@ -844,29 +946,69 @@ def _parallel_member_pages(renderer: Renderer, member_ids: list[str], jobs: int)
     them; the garbage collector's bookkeeping is frozen first so that it does not
     copy every shared page into every worker.
     """
-    global _WORKER
+    global _WORKER, _WORKER_PREVIOUS
     chunks = [member_ids[i : i + CHUNK] for i in range(0, len(member_ids), CHUNK)]
-    _WORKER = renderer
+    _WORKER, _WORKER_PREVIOUS = renderer, previous
     gc.collect()
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for pages in pool.map(_render_members, chunks):
-                for path, content in pages:
-                    yield Output(path, content)
+            for units in pool.map(_render_members, chunks):
+                for key, digest, pages in units:
+                    outputs = None if pages is None else tuple(Output(path, content) for path, content in pages)
+                    yield Unit(key, digest, outputs)
     finally:
         gc.unfreeze()
-        _WORKER = None
+        _WORKER, _WORKER_PREVIOUS = None, {}
+
+
+def _badge_units(renderer: Renderer, previous: Mapping[str, str]) -> Iterator[Unit]:
+    """Each published member's badges, redrawn only when what they show changed."""
+    root = renderer.base_url
+    for member_id, name, score in badge_members(renderer.site, renderer.scores):
+        key = f"badges/{member_id}"
+        digest = renderer.digest((member_id, name, root, badge_inputs(score)))
+        if previous.get(key) == digest:
+            yield Unit(key, digest, None)
+        else:
+            yield Unit(key, digest, tuple(member_badges(member_id, name, score, root)))
 
 
 def render_site(
     site: Site, scores: Scores, theme: Theme, jobs: int | None = None, search: bool = True
 ) -> Iterator[Output]:
+    """Every file of the site, as a full build writes them (see :func:`render_units`)."""
+    for item in render_units(site, scores, theme, jobs, search):
+        if isinstance(item, Output):
+            yield item
+        else:
+            assert item.outputs is not None, "nothing is kept without a previous build"
+            yield from item.outputs
+
+
+def render_units(
+    site: Site,
+    scores: Scores,
+    theme: Theme,
+    jobs: int | None = None,
+    search: bool = True,
+    previous: Mapping[str, str] | None = None,
+    versions: Versions | None = None,
+) -> Iterator[Output | Unit]:
     """Every file of the site, in a fixed order so two builds are byte-identical.
 
     With ``search``, each member page comes with its search document under
-    :data:`SEARCH_SOURCE`, for :func:`generator.search.index_site` to index and remove.
+    :data:`SEARCH_SOURCE`, for the search indexer (see :mod:`generator.publish`).
+
+    ``previous`` holds the digests of the units an earlier build wrote and that are
+    still intact in the output: a unit whose inputs have the same digest is not
+    rendered again (it comes as a :class:`~generator.write.Unit` without outputs).
+    Pages about the whole network (listings, API, feeds) are always rendered; the
+    writer skips those whose bytes did not change.
+
+    ``versions`` (the record files' versions, from the record cache) makes those
+    digests cheap to compute; without it the records themselves are hashed.
 
     ``jobs`` is how many processes render member pages (default: one per CPU, up to
     8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
@@ -875,7 +1017,7 @@ def render_site(
     # The machine-readable outputs first: the JSON API builds large documents in memory,
     # and the peak is lower before the pages' own lookups and caches exist.
     yield from api_outputs(site, scores)
-    renderer = Renderer(site, scores, theme, search=search)
+    renderer = Renderer(site, scores, theme, search=search, versions=versions)
     index = renderer.index
     yield from renderer.static()
     network = network_view(index)
@@ -885,13 +1027,17 @@ def render_site(
     coordinators = index.public(scores.seeds)
     for language in renderer.languages:
         listing = index.listings[language]  # named and ordered in this language
-        yield renderer.page("index.html", "index.html", language, index=listing)
+        for pager in paginate(len(listing.ranked), ""):
+            yield renderer.page("index.html", pager.path, language, index=listing, pager=pager)
+        yield Output(renderer.prefix(language) + "directory.json", directory_json(index, language))
         yield renderer.page("skills.html", "skills/index.html", language, groups=listing.skills)
         yield renderer.page("regions.html", "regions/index.html", language, groups=listing.regions)
         for group in listing.skills:
-            yield renderer.page("skill.html", f"skills/{group.slug}/index.html", language, group=group)
+            for pager in paginate(len(group.cards), f"skills/{group.slug}/"):
+                yield renderer.page("skill.html", pager.path, language, group=group, pager=pager)
         for group in listing.regions:
-            yield renderer.page("region.html", f"regions/{group.slug}/index.html", language, group=group)
+            for pager in paginate(len(group.cards), f"regions/{group.slug}/"):
+                yield renderer.page("region.html", pager.path, language, group=group, pager=pager)
         yield renderer.page("network.html", "network/index.html", language, network=network)
         yield renderer.page(
             "method.html", "method/index.html", language, document=method, settings=settings, coordinators=coordinators
@@ -901,13 +1047,14 @@ def render_site(
     renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in member_ids)
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     parallel = jobs > 1 and len(member_ids) >= PARALLEL_THRESHOLD
+    known = previous if previous is not None else {}
     if parallel and "fork" in multiprocessing.get_all_start_methods():
-        yield from _parallel_member_pages(renderer, member_ids, jobs)
+        yield from _parallel_member_units(renderer, member_ids, jobs, known)
     else:
-        yield from _member_pages(renderer, member_ids)
+        yield from _member_units(renderer, member_ids, known)
     yield renderer.sitemap_xml()
     yield renderer.robots_txt()
     # Embeddable badges and each language's feed (the colleagues' modules).
-    yield from badge_outputs(site, scores, renderer.base_url)
+    yield from _badge_units(renderer, known)
     for language in renderer.languages:
         yield from feed_outputs(site, scores, renderer.base_url, language)

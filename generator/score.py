@@ -73,6 +73,15 @@ FIGURE_OF_STATEMENT: Final = {
     "recommend": RECOMMENDATION,
 }
 
+TRUST_DIGITS: Final = 2
+"""Trust and trust factors are kept to the two decimals a visitor is shown.
+
+A new attestation anywhere moves everyone's PageRank by a hair; kept at full precision,
+that hair would change the figures (and so the bytes) of nearly every member page and
+force every page to be rebuilt. At two decimals the page's arithmetic still adds up with
+the factor it prints, and a change only moves the members it really concerns.
+"""
+
 REASONS: Final = {
     "not-applicable": "the member never acted in the role this side judges",
     "few-counterparts": "evidence from fewer distinct counterparts than required",
@@ -442,7 +451,7 @@ def attester_factor(per_relation: float, typical: float) -> float:
     does not create trust, and trust spread over many accounts is spread thin: a
     closed group's statements about each other count little, however many they are.
     """
-    return min(1.0, per_relation / typical) if typical > 0 else 0.0
+    return round(min(1.0, per_relation / typical), TRUST_DIGITS) if typical > 0 else 0.0
 
 
 def decide_level(
@@ -968,7 +977,7 @@ def score_site(site: Site) -> Scores:
         skills = rows.proven.get(i, {})
         members[mid] = MemberScore(
             member=mid,
-            trust=trust_list[i] / typical if typical > 0 else 0.0,
+            trust=round(trust_list[i] / typical, TRUST_DIGITS) if typical > 0 else 0.0,
             trust_share=trust_list[i],
             attested=attested_list[i],
             attester_weight=factors[i],

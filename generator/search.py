@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import zlib
 from pathlib import Path
@@ -19,8 +18,12 @@ from typing import Final
 from .diagnostics import TriangleError
 
 SEARCH_SOURCE: Final = ".search"
-"""The folder of the staged site where rendering leaves one small document per member page
-and language, at the member page's own path, for the indexer; it is removed before publishing."""
+"""The prefix of the paths of the search documents rendering makes (one small document per
+member page and language, at the member page's own path): never published, kept in the
+cache between builds (see :mod:`generator.publish`)."""
+
+INDEX_FOLDER: Final = "pagefind"
+"""Where the index is published, at the site's root."""
 
 SPARE_BYTES: Final = 1 << 20
 """Room that must be left after indexing: five times the largest file Pagefind 1.5 writes."""
@@ -38,25 +41,23 @@ def pagefind_executable() -> str:
     return str(_must_get_executable().resolve())
 
 
-def index_site(folder: Path) -> None:
-    """Index the search documents of :data:`SEARCH_SOURCE` into ``pagefind/``, then remove them.
+def index_documents(source: Path, target: Path) -> None:
+    """Index the search documents in ``source`` into the folder ``target`` (a site's ``pagefind/``).
 
     The documents sit at their pages' paths, so Pagefind gives each result its page's
     address. A site without members still gets an (empty) index, so that the search
     box answers "nothing found" instead of failing to load.
     """
-    source = folder / SEARCH_SOURCE
-    source.mkdir(exist_ok=True)
-    command = [pagefind_executable(), "--site", str(source), "--output-path", str(folder / "pagefind"), "--quiet"]
+    source.mkdir(parents=True, exist_ok=True)
+    command = [pagefind_executable(), "--site", str(source), "--output-path", str(target), "--quiet"]
     try:
         proc = subprocess.run(command, capture_output=True, text=True, check=False, timeout=600)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise TriangleError(f"the search indexer could not run: {exc}") from None
     if proc.returncode != 0:
         raise TriangleError(f"the search indexer failed: {(proc.stderr or proc.stdout).strip()[-2000:]}")
-    _check_complete(folder / "pagefind")  # before deleting the documents frees any room
-    shutil.rmtree(source)
-    _stabilise_entry(folder / "pagefind" / "pagefind-entry.json")
+    _check_complete(target)
+    _stabilise_entry(target / "pagefind-entry.json")
 
 
 def _check_complete(index: Path) -> None:

@@ -16,11 +16,10 @@ and it is a same-origin script file with no inline code or style attribute, so t
 theme's strict Content-Security-Policy (``script-src 'self'``) lets it run. Site paths
 are slugs, so ``/__triangle__/`` can never collide with a page.
 
-Search: the first successful build runs Pagefind (unless ``--no-search``); rebuilds
-skip it for speed and ``/pagefind/`` keeps being served from a copy of that first
-index. Search results therefore reflect the site as it was when ``serve`` started;
-restart it (or run ``triangle build``) for a fresh index. The build date is likewise
-fixed when ``serve`` starts (``--today``, ``SOURCE_DATE_EPOCH`` or the clock).
+Rebuilds take the incremental path of ``triangle build`` (see :mod:`generator.publish`):
+only the pages whose inputs changed are drawn and written, and Pagefind runs again
+only when a search document changed, so search results follow every edit. The build
+date is fixed when ``serve`` starts (``--today``, ``SOURCE_DATE_EPOCH`` or the clock).
 """
 
 from __future__ import annotations
@@ -52,6 +51,7 @@ import click
 
 from .build import build
 from .diagnostics import TriangleError, UsageError
+from .publish import forget_output
 
 PREFIX = "/__triangle__/"
 """Where the server's own endpoints live; no site path can start with it (ids are slugs)."""
@@ -239,14 +239,13 @@ def _content_type(path: Path) -> str:
 
 
 class DevServer(http.server.ThreadingHTTPServer):
-    """The HTTP server: knows the build folder, the search snapshot and the build status."""
+    """The HTTP server: knows the build folder and the build status."""
 
     daemon_threads = True  # an open event stream must never keep the process alive
 
-    def __init__(self, address: tuple[str, int], site: Path, status: Status, search_copy: Path | None) -> None:
+    def __init__(self, address: tuple[str, int], site: Path, status: Status) -> None:
         self.site = site
         self.status = status
-        self.search_copy = search_copy
         super().__init__(address, Handler)
 
     def server_bind(self) -> None:
@@ -332,8 +331,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._not_found("", build, send_body)
             return
         target = site.joinpath(*relative.split("/")) if relative else site
-        if relative.startswith("pagefind/") and not target.exists() and self.server.search_copy is not None:
-            target = self.server.search_copy.joinpath(*relative.split("/")[1:])
         if target.is_dir():
             if not path.endswith("/"):  # /en → /en/, as every static host does
                 self.send_response(301)
@@ -386,11 +383,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
-def open_server(host: str, port: int, site: Path, status: Status, search_copy: Path | None) -> DevServer:
+def open_server(host: str, port: int, site: Path, status: Status) -> DevServer:
     """Bind the server, turning the usual mistakes (port taken, unknown host) into usage errors."""
     kind = DevServer6 if ":" in host else DevServer
     try:
-        return kind((host, port), site, status, search_copy)
+        return kind((host, port), site, status)
     except socket.gaierror as exc:
         raise UsageError(f"cannot listen on --host {host!r}: {exc.strerror}") from None
     except OSError as exc:
@@ -431,7 +428,6 @@ class Builder:
         *,
         strict: bool,
         search: bool,
-        search_copy: Path,
         status: Status,
         stopping: threading.Event,
     ) -> None:
@@ -440,7 +436,6 @@ class Builder:
         self.output = output
         self.strict = strict
         self.search = search
-        self.search_copy = search_copy
         self.status = status
         self.stopping = stopping
         self.builds = 0
@@ -472,14 +467,6 @@ class Builder:
             lines = (f"internal error: {type(exc).__name__}: {exc}", "this is a bug in Triangle; see the terminal")
             self._failed(lines, what)
             return
-        if self.search and (self.output / "pagefind").is_dir():
-            # Rebuilds skip Pagefind; its first index keeps answering from this copy.
-            try:
-                shutil.rmtree(self.search_copy, ignore_errors=True)
-                shutil.copytree(self.output / "pagefind", self.search_copy)
-            except OSError as exc:
-                click.echo(f"warning: search will stop working after the next rebuild: {exc}", err=True)
-            self.search = False
         self.builds += 1
         for diagnostic in result.diagnostics:
             click.echo(diagnostic.render(), err=True)
@@ -635,7 +622,7 @@ def serve(
     if not (root / "site.yml").is_file():
         raise UsageError(f"{str(root)!r} is not a site folder (it has no site.yml); use -C to point at one")
     workspace = Path(tempfile.mkdtemp(prefix="triangle-serve-"))
-    site, search_copy = workspace / "site", workspace / "pagefind"
+    site = workspace / "site"
     stopping = threading.Event()
     status = Status()
     changes = Changes(settle)
@@ -645,14 +632,13 @@ def serve(
     try:
         with _Signals() as signals:
             try:
-                server = open_server(host, port, site, status, search_copy)
+                server = open_server(host, port, site, status)
                 builder = Builder(
                     root,
                     today,
                     site,
                     strict=strict,
                     search=search,
-                    search_copy=search_copy,
                     status=status,
                     stopping=stopping,
                 )
@@ -681,5 +667,6 @@ def serve(
                 for thread in threads:
                     thread.join(STOP_TIMEOUT)
     finally:
+        forget_output(root, site)
         shutil.rmtree(workspace, ignore_errors=True)
     click.echo("Stopped.")

@@ -39,7 +39,7 @@ from markupsafe import Markup
 from .charts import BarChart, Graph, LineChart, SplitBarChart, bar_chart, circle_graph, line_chart, split_bar_chart
 from .facts import Facts
 from .markup import render_markdown
-from .model import Attestation, Engagement, Member, ScoringConfig, Site
+from .model import Attestation, Engagement, Member, Resolution, ScoringConfig, Site
 from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore, wilson_lower
 from .status import BOTH_ATTESTED, COUNTED_STATUSES, AttestationState, State
 from .vocabulary import Vocabulary, sort_key
@@ -270,6 +270,77 @@ class Listing:
     """The skills most members have, for the directory's "browse" links."""
     regions: tuple[Group, ...]
     """Every region, by its label in this language."""
+
+
+PAGE_SIZE: Final = 50
+"""Cards on one page of the directory, of a skill or of a region; later ones go to ``page/2/`` and so on."""
+PAGER_SPAN: Final = 2
+"""Page numbers linked on each side of the current one (the first and last are always linked)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """One page of a paginated listing: which cards it shows and how it links to the others.
+
+    The first page keeps the listing's own address (``skills/x/``); page ``n`` lives at
+    ``skills/x/page/n/``. Addresses are relative to the language's root, as the
+    templates' ``url`` takes them.
+    """
+
+    base: str
+    """The listing's folder: ``""`` for the directory, ``skills/<slug>/`` or ``regions/<slug>/``."""
+    number: int
+    """This page, from 1."""
+    count: int
+    """How many pages the listing has (1 for a short or empty one)."""
+    start: int
+    """Index of this page's first card in the listing."""
+    stop: int
+
+    def address(self, number: int) -> str:
+        """Where page ``number`` of the listing is, as a folder."""
+        return self.base if number == 1 else f"{self.base}page/{number}/"
+
+    @property
+    def path(self) -> str:
+        """The output file of this page."""
+        return self.address(self.number) + "index.html"
+
+    @property
+    def prev(self) -> str | None:
+        """The previous page's address, ``None`` on the first."""
+        return self.address(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next(self) -> str | None:
+        """The next page's address, ``None`` on the last."""
+        return self.address(self.number + 1) if self.number < self.count else None
+
+    @property
+    def numbers(self) -> tuple[int | None, ...]:
+        """The page numbers to link, ``None`` for a gap: 1 … 4 5 [6] 7 8 … 200."""
+        around = range(max(1, self.number - PAGER_SPAN), min(self.count, self.number + PAGER_SPAN) + 1)
+        wanted = sorted({1, self.count, *around})
+        shown: list[int | None] = []
+        last = 0
+        for n in wanted:
+            if last and n - last == 2:
+                shown.append(n - 1)  # a gap of one page: link it rather than show an ellipsis
+            elif last and n - last > 2:
+                shown.append(None)
+            shown.append(n)
+            last = n
+        return tuple(shown)
+
+
+def paginate(total: int, base: str, size: int | None = None) -> tuple[Pager, ...]:
+    """The pages of a listing of ``total`` cards at ``base``, :data:`PAGE_SIZE` cards a page.
+
+    A listing always has a first page, even an empty one.
+    """
+    size = size or PAGE_SIZE
+    count = max(1, -(-total // size))
+    return tuple(Pager(base, n, count, (n - 1) * size, min(n * size, total)) for n in range(1, count + 1))
 
 
 def _skill_group(slug: str, cards: list[Card]) -> Group:
@@ -620,6 +691,71 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
         as_supplier=tuple(e.id for e in engagements if e.supplier == member_id),
         as_client=tuple(e.id for e in engagements if e.client == member_id),
         signed_by=site.verified.get(member.source.path),
+    )
+
+
+Versions = Mapping[str, object]
+"""The version of each record file (its size, times and inode, from the record cache), by path."""
+
+
+def _version(record: Member | Engagement | Attestation | Resolution | None, versions: Versions) -> object:
+    """A record as a digest sees it: its file's version when known (cheap), else the record itself."""
+    if record is None:
+        return None
+    found = versions.get(record.source.path)
+    return record if found is None else (record.source.path, found)
+
+
+def member_inputs(index: SiteIndex, member_id: str, versions: Versions) -> tuple[object, ...]:
+    """Everything a member's page is drawn from, cheap to gather: what an incremental build hashes.
+
+    The page is rebuilt when any of it changes, so it must hold all that
+    :func:`member_page` and :func:`engagement_view` read: the member's record and score
+    (from which the card is made); every engagement of the member with its attestations and ruling (each record
+    by its file's version, a tuple of integers, when ``versions`` knows it: the records
+    themselves are slow to hash); the name of everyone the page names (parties,
+    sponsors, relations, contacts); and the trust factor of every attester, which their
+    rows print. An engagement's status is not listed: it follows from its records and
+    the date. Only the trust share is left out: it moves with every statement anywhere
+    and no page shows it. Everything else the page depends on (templates, site.yml,
+    today, the code) is the renderer's part of the digest. The tests rebuild after
+    every kind of change and compare with a clean build.
+    """
+    site, scores = index.site, index.scores
+    score = scores.members[member_id]
+    member = site.members[member_id]
+    engagements: list[object] = []
+    named: set[str] = {*member.sponsors, *score.relations, *score.contacts}
+    for engagement_id in site.engagements_by_member.get(member_id, ()):
+        engagement = site.engagements[engagement_id]
+        resolution = site.resolutions.get(engagement_id)
+        named.update((engagement.client, engagement.supplier))
+        if resolution is not None:
+            named.add(resolution.by)
+        engagements.append(
+            (
+                engagement_id,
+                _version(engagement, versions),
+                _version(engagement.by_client, versions),
+                _version(engagement.by_supplier, versions),
+                _version(resolution, versions),
+                # The verified marks follow from these files' versions; listed all the same, so
+                # that the digest does not rest on that reasoning.
+                tuple(site.verified.get(a.source.path) for a in engagement.attestations),
+                None if resolution is None else site.verified.get(resolution.source.path),
+            )
+        )
+    factors = {
+        other: (index.party(other), scores.members[other].attester_weight if other in scores.members else None)
+        for other in sorted(named)
+    }
+    return (
+        member_id,
+        _version(member, versions),
+        site.verified.get(member.source.path),
+        replace(score, trust_share=0.0),  # with the record, all the member's card is made of
+        tuple(engagements),
+        tuple(factors.items()),
     )
 
 

@@ -36,6 +36,20 @@ class Output:
     content: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """Files drawn from the same inputs (a member's pages in every language, their badges).
+
+    An incremental build renders a unit only when the digest of its inputs changed
+    since the build that wrote the output; otherwise ``outputs`` is ``None`` and the
+    files the previous build wrote for it are kept as they are.
+    """
+
+    key: str
+    digest: str
+    outputs: tuple[Output, ...] | None
+
+
 class OutputError(TriangleError):
     """The output folder cannot be written, or is not Triangle's to replace."""
 

@@ -114,7 +114,7 @@ def test_damaged_or_foreign_cache_is_never_trusted(network: Path, damage: str, m
         # The right header and a well-formed pickle that drops every problem, without the key's HMAC.
         entries = load_records(network)
         forged = {p: (key, flat, ()) for p, (key, flat, _) in entries.items()}
-        header = FORMAT + code_digest()
+        header = FORMAT + RECORDS_FILE.encode() + b"\n" + code_digest()
         path.write_bytes(header + bytes(32) + pickle.dumps(forged))
     assert load_records(network) == {} or damage == "other-key"
     assert outcome(check_site(network, TODAY, cache=True)) == outcome(cold)

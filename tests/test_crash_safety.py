@@ -408,7 +408,7 @@ def test_an_injected_disk_error_at_each_step_leaves_the_old_site(
 
         monkeypatch.setattr(write_module.Staging, "write", write)
     elif where == "index":
-        monkeypatch.setattr(build_module, "index_site", oserror(code))
+        monkeypatch.setattr(build_module, "index_documents", oserror(code))
     else:
         monkeypatch.setattr(write_module, "_exchange", lambda a, b: False)
         real_rename = Path.rename

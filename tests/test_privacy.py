@@ -210,6 +210,9 @@ REMOVAL_POINTS: dict[str, Callable[[str], bool]] = {
     "relations, sponsors and engagements on others' pages": members_pages,
     "network graph": lambda p: p.removeprefix("en/").startswith("network/"),
     "skill and region listings": lambda p: p.removeprefix("en/").startswith(("skills/", "regions/", "index.html")),
+    "the directory's numbered pages and JSON index": lambda p: p.removeprefix("en/").startswith(
+        ("page/", "directory.json")
+    ),
     "api exports": lambda p: p.startswith("api/"),
     "method page (coordinators), 404, robots": lambda p: p.removeprefix("en/").startswith(("method/", "404", "robots")),
 }

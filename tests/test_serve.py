@@ -128,10 +128,10 @@ def site_server(tmp_path: Path) -> Iterator[tuple[DevServer, Path]]:
     write(site / "members" / "ines-moreau" / "index.html", "<html><body>Inès</body></html>")
     write(site / "feed.xml", "<feed></feed>")
     write(site / "static" / "app.js", "console.log('</body>')")
-    write(tmp_path / "pagefind" / "pagefind.js", "export {}")
+    write(site / "pagefind" / "pagefind.js", "export {}")
     status = Status()
     status.publish(BuildState(3, True))
-    server = open_server("127.0.0.1", 0, site, status, tmp_path / "pagefind")
+    server = open_server("127.0.0.1", 0, site, status)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -199,7 +199,7 @@ def test_paths_never_leave_the_site(site_server: tuple[DevServer, Path]) -> None
         assert b"not found" in body
 
 
-def test_search_falls_back_to_the_first_builds_index(site_server: tuple[DevServer, Path]) -> None:
+def test_the_search_index_is_served(site_server: tuple[DevServer, Path]) -> None:
     server, _ = site_server
     assert get(server, "/pagefind/pagefind.js")[:3:2] == (200, b"export {}")
 
@@ -258,7 +258,6 @@ def test_a_failed_rebuild_keeps_the_last_good_build(
         output,
         strict=False,
         search=False,
-        search_copy=tmp_path / "work" / "pagefind",
         status=status,
         stopping=threading.Event(),
     )
@@ -293,10 +292,10 @@ def test_a_failed_rebuild_keeps_the_last_good_build(
     )
 
 
-def test_only_the_first_build_runs_the_search_indexer(site_factory: SiteFactory, tmp_path: Path) -> None:
+def test_rebuilds_keep_the_search_index_current(site_factory: SiteFactory, tmp_path: Path) -> None:
+    """Rebuilds are incremental: Pagefind runs again only when a search document changed."""
     root = site_factory(base=BASE)
     output = tmp_path / "work" / "site"
-    copy = tmp_path / "work" / "pagefind"
     output.parent.mkdir()
     builder = Builder(
         root,
@@ -304,16 +303,20 @@ def test_only_the_first_build_runs_the_search_indexer(site_factory: SiteFactory,
         output,
         strict=False,
         search=True,
-        search_copy=copy,
         status=Status(),
         stopping=threading.Event(),
     )
     builder.run(set())
-    assert (output / "pagefind" / "pagefind.js").is_file()
-    assert (copy / "pagefind.js").read_bytes() == (output / "pagefind" / "pagefind.js").read_bytes()
+    entry = output / "pagefind" / "pagefind-entry.json"
+    first = entry.stat().st_mtime_ns
     builder.run(set())
-    assert not (output / "pagefind").exists()  # the rebuild skipped Pagefind...
-    assert (copy / "pagefind.js").is_file()  # ...and the handler answers from the copy
+    assert entry.stat().st_mtime_ns == first  # nothing changed: the index was left alone
+    member = root / "content" / "members" / "claire-dubois.yml"
+    member.write_text(member.read_text(encoding="utf-8").replace("Claire Dubois", "Claire Dubois-Renamed"), "utf-8")
+    builder.run({"content/members/claire-dubois.yml"})
+    assert entry.stat().st_mtime_ns != first  # her name is searchable: indexed again
+    fragments = b"".join(p.read_bytes() for p in (output / "pagefind").rglob("*") if p.is_file())
+    assert fragments
 
 
 # --- usage errors ---------------------------------------------------------------------------

@@ -38,7 +38,9 @@ from .conftest import REPO, TODAY
 
 BUILD_DATE = dt.date.fromisoformat(TODAY)
 
-SAME_IN_FRENCH = frozenset({"Contacts", "Date", "Organisation", "Score", "client", "%(side)s (score %(score)s)"})
+SAME_IN_FRENCH = frozenset(
+    {"Contacts", "Date", "Organisation", "Page", "Score", "client", "%(side)s (score %(score)s)"}
+)
 """Messages whose French translation is the English word itself (they are French words too)."""
 
 SKIPPED = frozenset({"script", "style", "template", "code", "pre", "id"})

@@ -13,6 +13,11 @@ DESKTOP = {"width": 1280, "height": 800}
 LEVEL_KEYS = ("relationship", "deadlines", "payment")
 
 
+def settle(tab: Tab) -> None:
+    """Wait until the directory has drawn what the filters ask for (it loads its JSON index on first use)."""
+    expect(tab.page.locator("#members")).not_to_have_attribute("aria-busy", "true")
+
+
 def cards(tab: Tab) -> list[dict[str, str]]:
     """The visible cards, in the order shown, with their data attributes."""
     result: list[dict[str, str]] = tab.page.evaluate(
@@ -33,6 +38,7 @@ def test_the_directory_shows_the_most_reliable_first_and_sorts_by_name_on_reques
     assert caution and clean and max(clean) < min(caution), "a member with a caution came before one without"
     assert "trust" not in shown[0]
     sort.select_option("name")
+    settle(tab)
     names = [c["name"] for c in cards(tab)]
     collated = tab.page.evaluate("(names) => names.slice().sort(new Intl.Collator('fr').compare)", names)
     assert names == collated and names != [c["name"] for c in shown]
@@ -48,6 +54,7 @@ def test_the_count_heading_follows_the_filters(tab: Tab) -> None:
     total = len(network.published)
     assert heading.inner_text() == f"{total} membres"
     tab.page.locator("#f-region").select_option(region)
+    settle(tab)
     assert heading.inner_text() == f"{expected} membres" and 1 < expected < total
     assert len(cards(tab)) == expected
     tab.page.locator("#filters button[type=reset]").click()
@@ -84,6 +91,7 @@ def test_on_a_phone_the_filters_fold_and_the_first_member_shows_at_once(tab: Tab
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true" and tab.page.locator("#filters").is_visible()
     tab.page.locator("#f-level").select_option("caution")
+    settle(tab)
     assert "1" in toggle.inner_text()
     tab.page.set_viewport_size(DESKTOP)  # type: ignore[arg-type]
     expect(toggle).to_be_hidden()  # media query changes arrive asynchronously

@@ -365,6 +365,21 @@ def test_search_results_do_not_run_payloads(trapped: Trapped, xss_site: XssSite)
         assert not trapped.problems(), f"results for {term!r} ran payloads: {trapped.problems()}"
 
 
+def test_cards_drawn_from_the_json_index_do_not_run_payloads(trapped: Trapped, xss_site: XssSite) -> None:
+    """The name sort draws every card from ``directory.json``: member text goes in as text only."""
+    page = trapped.page
+    trapped.clear()
+    page.goto(f"{xss_site.url}?sort=name", wait_until="load")
+    expect_ = pytest.importorskip("playwright.sync_api").expect
+    expect_(page.locator("#members")).not_to_have_attribute("aria-busy", "true")
+    expect_(page.locator("#members .member-card").first).to_be_visible()
+    page.wait_for_timeout(300)  # let any payload in a drawn card fire
+    names = set(page.locator("#members .member-card .card-name").all_inner_texts())
+    missing = sorted(name for name in xss_site.names.values() if name not in names)
+    assert not missing, f"names not shown as text by the script's cards: {missing[:5]}"
+    assert not trapped.problems(), f"cards drawn from the JSON index ran payloads: {trapped.problems()}"
+
+
 # --- static checks of the outputs -----------------------------------------------------------------
 
 DANGEROUS_SCHEME = re.compile(r"^(javascript|vbscript|data):", re.IGNORECASE)

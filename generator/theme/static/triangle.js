@@ -17,18 +17,149 @@ function counted(element, count, values) {
   return fill(element.dataset[form] || element.dataset.other || "", { ...values, n: count });
 }
 
+// ------------------------------------------------------------------ cards from the JSON index
+
+const SIDES = ["relationship", "deadlines", "payment"];
+
+/**
+ * The directory's JSON index (directory.json, see generator/directory_index.py), with its
+ * numbers resolved: each card gets its rank (its place in the file), skill and region slugs.
+ */
+function prepareIndex(data) {
+  const cards = data.cards.map((card, rank) => ({
+    ...card,
+    rank,
+    skills: new Set(card.s.map((n) => data.skills[n][0])),
+    region: data.regions[card.r][0],
+    levels: card.v.map((n) => data.levels[n]),
+  }));
+  return { data, cards, byId: new Map(cards.map((card) => [card.i, card])) };
+}
+
+/**
+ * Draws a card from the index as the server draws it: a copy of the sample card the server
+ * rendered in <template id="card-template">, and badges from <template id="badge-template">
+ * (one per side and level). Every string goes in through textContent.
+ */
+function cardDrawer(index) {
+  const template = document.getElementById("card-template");
+  const badgeTemplate = document.getElementById("badge-template");
+  if (!template || !badgeTemplate) return null;
+  const model = template.content.querySelector(".member-card");
+  const badges = Array.from(badgeTemplate.content.querySelectorAll("li"));
+  const { data } = index;
+  const base = template.dataset.base || "";
+  const levels = data.levels.length;
+  const text = (n) => (n >= 0 ? data.texts[n] : "");
+
+  return (card) => {
+    const element = model.cloneNode(true);
+    const d = element.dataset;
+    d.member = card.i;
+    d.skills = Array.from(card.skills).join(" ");
+    d.region = card.region;
+    SIDES.forEach((side, k) => {
+      d[side] = card.levels[k];
+    });
+    d.name = card.n;
+    d.rank = String(card.rank);
+    element.classList.toggle("is-left", Boolean(card.x));
+    const name = element.querySelector(".card-name a");
+    name.href = `${base}members/${card.i}/`;
+    name.textContent = card.n;
+    if (!card.x) element.querySelector(".tag-left")?.remove();
+    element.querySelector(".card-headline").textContent = card.h;
+    const where = element.querySelector(".card-where");
+    const region = where.querySelector("a");
+    region.href = `${base}regions/${card.region}/`;
+    region.textContent = data.regions[card.r][1];
+    where.replaceChildren(...(card.l ? [`${card.l}, `] : []), region);
+    const items = SIDES.map((side, k) => {
+      const item = badges[k * levels + card.v[k]].cloneNode(true);
+      const facts = item.querySelector(".side-facts");
+      if (facts) {
+        const needs = facts.querySelector(".needs");
+        facts.replaceChildren(text(card.f[k]));
+        if (needs && card.w && card.w[k] >= 0) {
+          needs.textContent = `(${text(card.w[k])})`;
+          facts.append(" ", needs);
+        }
+      }
+      return item;
+    });
+    element.querySelector(".badges").replaceChildren(...items);
+    const skills = element.querySelector(".card-skills");
+    if (!card.p.length) {
+      skills.remove();
+    } else {
+      const label = skills.querySelector(".card-skills-label");
+      const link = skills.querySelector("a");
+      const more = skills.querySelector(".more");
+      label.textContent = card.o ? template.dataset.proven : template.dataset.declared;
+      skills.replaceChildren(label, " ");
+      card.p.forEach((n, j) => {
+        const a = link.cloneNode(false);
+        a.href = `${base}skills/${data.skills[n][0]}/`;
+        a.textContent = data.skills[n][1];
+        if (j) skills.append(", ");
+        skills.append(a);
+      });
+      if (card.m && more) {
+        more.textContent = fill(template.dataset.more || "", { num: card.m });
+        skills.append(" ", more);
+      }
+    }
+    return element;
+  };
+}
+
 // ------------------------------------------------------------------ filters
 
+/**
+ * The directory's filters and sort. The server paginates the directory; while the
+ * filters are at rest the visitor sees the server's page. Any filter, or the name
+ * sort, loads the JSON index of the whole directory once, and the matching cards are
+ * drawn from it, a page at a time behind a "show more" button.
+ */
 function setUpFilters() {
   const form = document.getElementById("filters");
   const list = document.getElementById("members");
   const active = document.getElementById("active-filters");
   if (!form || !list || !active) return null;
-  const grid = list.querySelector(".cards") || list;
-  const cards = Array.from(grid.querySelectorAll(".member-card"));
-  const order = new Map(cards.map((card, i) => [card, i]));
+  const serverView = Array.from(list.children); // the server's page of cards and its page links
+  const view = document.createElement("div");
+  view.className = "cards";
+  const moreButton = document.createElement("button");
+  moreButton.type = "button";
+  moreButton.className = "button-secondary show-more";
+  moreButton.textContent = list.dataset.more || "";
   const selects = Array.from(form.querySelectorAll("select"));
-  const total = cards.length;
+  const total = Number(list.dataset.total || "0");
+  const step = 50;
+  let loading = null;
+  let draw = null;
+  let found = [];
+  let drawn = 0;
+  let ticket = 0;
+
+  function load() {
+    if (!loading) {
+      loading = fetch(new URL(list.dataset.index, document.baseURI))
+        .then((response) => {
+          if (!response.ok) throw new Error(`directory index: HTTP ${response.status}`);
+          return response.json();
+        })
+        .then((data) => {
+          const index = prepareIndex(data);
+          draw = cardDrawer(index);
+          return index;
+        });
+      loading.catch(() => {
+        loading = null; // try again on the next change
+      });
+    }
+    return loading;
+  }
 
   // Start from the address bar, so a filtered view can be shared and bookmarked.
   const params = new URLSearchParams(window.location.search);
@@ -37,31 +168,25 @@ function setUpFilters() {
     if (wanted && Array.from(select.options).some((o) => o.value === wanted)) select.value = wanted;
   }
 
-  function matches(card, skill, region, level) {
-    const d = card.dataset;
-    if (skill && !d.skills.split(" ").includes(skill)) return false;
-    if (region && d.region !== region) return false;
-    if (level && d.relationship !== level && d.deadlines !== level && d.payment !== level) return false;
-    return true;
+  function current() {
+    return Object.fromEntries(selects.map((s) => [s.name, s.value]));
   }
 
-  function sortCards(how) {
-    const sorted = cards.slice();
-    if (how === "name") {
-      const collator = new Intl.Collator(lang, { sensitivity: "base" });
-      sorted.sort((a, b) => collator.compare(a.dataset.name, b.dataset.name) || order.get(a) - order.get(b));
-    } else {
-      // "Most reliable first": the server's order (levels, then facts), kept in data-rank.
-      sorted.sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank) || order.get(a) - order.get(b));
-    }
-    const fragment = document.createDocumentFragment();
-    for (const card of sorted) fragment.append(card);
-    grid.append(fragment);
+  function atRest(values) {
+    return !values.skill && !values.region && !values.level && values.sort !== "name";
+  }
+
+  function matches(card, values) {
+    if (values.skill && !card.skills.has(values.skill)) return false;
+    if (values.region && card.region !== values.region) return false;
+    if (values.level && !card.levels.includes(values.level)) return false;
+    return true;
   }
 
   const heading = document.getElementById("members-title");
   const numbers = new Intl.NumberFormat(lang);
   const toggle = document.getElementById("filters-toggle");
+  const collator = new Intl.Collator(lang, { sensitivity: "base" });
 
   function showActive(shown) {
     // The heading counts the members the visitor sees, not the whole directory.
@@ -92,16 +217,20 @@ function setUpFilters() {
     }
   }
 
-  function apply() {
-    const values = Object.fromEntries(selects.map((s) => [s.name, s.value]));
-    let shown = 0;
-    for (const card of cards) {
-      const visible = matches(card, values.skill, values.region, values.level);
-      card.hidden = !visible;
-      if (visible) shown += 1;
-    }
-    sortCards(values.sort);
-    showActive(shown);
+  function drawMore() {
+    const next = found.slice(drawn, drawn + step);
+    view.append(...next.map(draw));
+    drawn += next.length;
+    moreButton.hidden = drawn >= found.length;
+    return next.length;
+  }
+
+  moreButton.addEventListener("click", () => {
+    const first = drawn;
+    if (drawMore()) view.children[first]?.querySelector("a")?.focus();
+  });
+
+  function remember(values) {
     const query = new URLSearchParams(window.location.search);
     for (const select of selects) {
       const isDefault = select.value === "" || (select.name === "sort" && select.value === "rank");
@@ -113,6 +242,41 @@ function setUpFilters() {
     document.dispatchEvent(new CustomEvent("triangle:filters", { detail: values }));
   }
 
+  async function apply() {
+    const values = current();
+    const mine = ++ticket;
+    if (atRest(values)) {
+      list.replaceChildren(...serverView);
+      list.removeAttribute("aria-busy");
+      showActive(total);
+      remember(values);
+      return;
+    }
+    list.setAttribute("aria-busy", "true");
+    let index;
+    try {
+      index = await load();
+    } catch (error) {
+      if (mine !== ticket) return;
+      list.removeAttribute("aria-busy");
+      active.replaceChildren();
+      const status = document.createElement("p");
+      status.textContent = active.dataset.error || "";
+      active.append(status);
+      return;
+    }
+    if (mine !== ticket) return; // a newer change is on its way
+    found = index.cards.filter((card) => matches(card, values));
+    if (values.sort === "name") found.sort((a, b) => collator.compare(a.n, b.n) || a.rank - b.rank);
+    drawn = 0;
+    view.replaceChildren();
+    drawMore();
+    list.replaceChildren(view, moreButton);
+    list.removeAttribute("aria-busy");
+    showActive(found.length);
+    remember(values);
+  }
+
   form.addEventListener("change", apply);
   form.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -122,11 +286,24 @@ function setUpFilters() {
   form.hidden = false;
   setUpToggle(toggle, [form, document.getElementById("browse")]);
   apply();
-  // The search keeps to the members the filters show.
-  return (memberId) => {
-    const card = grid.querySelector(`.member-card[data-member="${CSS.escape(memberId)}"]`);
-    const values = Object.fromEntries(selects.map((s) => [s.name, s.value]));
-    return !card || matches(card, values.skill, values.region, values.level);
+  // The search keeps to the members the filters show, and shows each result's badges.
+  return {
+    async kept() {
+      const values = current();
+      if (atRest(values)) return () => true;
+      const index = await load().catch(() => null);
+      return (memberId) => {
+        const card = index && index.byId.get(memberId);
+        return !card || matches(card, values);
+      };
+    },
+    async card(memberId) {
+      const shown = document.querySelector(`#members .member-card[data-member="${CSS.escape(memberId)}"]`);
+      if (shown) return shown;
+      const index = await load().catch(() => null);
+      const card = index && index.byId.get(memberId);
+      return card && draw ? draw(card) : null;
+    },
   };
 }
 
@@ -179,7 +356,7 @@ function fromWordStart(excerpt, content) {
   return excerpt;
 }
 
-function setUpSearch(kept) {
+function setUpSearch(finder) {
   const form = document.getElementById("search-form");
   const input = document.getElementById("search");
   const results = document.getElementById("search-results");
@@ -224,7 +401,11 @@ function setUpSearch(kept) {
       // no Pagefind filters: the directory's own filters are applied to the results here.
       const all = await Promise.all(found.results.slice(0, 60).map((r) => r.data()));
       if (ticket !== latest) return;
-      const items = all.filter((item) => !kept || kept(memberOf(item.url))).slice(0, 20);
+      const keep = finder ? await finder.kept() : () => true;
+      if (ticket !== latest) return;
+      const items = all.filter((item) => keep(memberOf(item.url))).slice(0, 20);
+      const cards = await Promise.all(items.map((item) => (finder ? finder.card(memberOf(item.url)) : null)));
+      if (ticket !== latest) return;
       list.replaceChildren();
       for (const item of items) {
         const li = document.createElement("li");
@@ -236,7 +417,7 @@ function setUpSearch(kept) {
         title.append(link);
         li.append(title);
         // Each result shows what its card shows: the "left" tag and the three badges with their facts.
-        const card = document.querySelector(`.member-card[data-member="${CSS.escape(memberOf(item.url))}"]`);
+        const card = cards[items.indexOf(item)];
         if (card) {
           for (const part of card.querySelectorAll(".tag-left, .badges")) li.append(part.cloneNode(true));
         }

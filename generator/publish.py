@@ -1,0 +1,392 @@
+"""Publish a build: the whole site swapped in at once, or only what changed, in place.
+
+A first build (no cache, or no manifest that describes the output) writes the whole
+site beside the output and swaps it in atomically (see :mod:`generator.write`).
+
+Every build with the cache leaves a manifest in ``.triangle-cache/``: for each unit of
+files (a member's pages in every language, their badges) the digest of its inputs,
+and for each file the hash of its bytes and its size and modification time as
+written. The next build reads it back: a unit whose inputs have the same digest and
+whose files are still as written is not rendered again, and any other file is
+rendered but written only when its bytes differ. The new and changed files go first
+into a folder beside the output; only when everything, the search index included,
+has succeeded are they moved in, each with an atomic rename, and the files no build
+produces any more removed (only files a build wrote: never anything else). So a
+build that fails changes nothing, and a web server never sees half a file. The
+manifest is dropped before the first file is moved in and saved after the last: a
+build killed in between leaves each file whole, old or new, and the next build,
+finding no manifest, builds the whole site again and swaps it in.
+
+The search documents (what Pagefind indexes, never published) are kept in the cache
+too, so that the index is rebuilt only when one of them changed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from .cache import cache_folder, ensure_folder, load_signed, save_signed
+from .search import INDEX_FOLDER, SEARCH_SOURCE
+from .write import (
+    Output,
+    OutputError,
+    Staging,
+    Unit,
+    build_lock,
+    check_output,
+    clean_leftovers,
+    is_ours,
+    safe_relative,
+    write_site,
+)
+
+MANIFEST_PREFIX: Final = "site-"
+SEARCH_PREFIX: Final = "search-"
+"""Each output folder has its manifest (``site-<key>.pickle``) and its search documents
+(``search-<key>/``) in ``.triangle-cache/``: ``build`` into ``_site/`` and ``serve`` into
+a temporary folder do not undo each other's work."""
+
+
+def output_key(output: Path) -> str:
+    """A short name for an output folder, from its absolute path."""
+    return hashlib.blake2b(os.fsencode(output.absolute()), digest_size=8).hexdigest()
+
+
+def manifest_name(output: Path) -> str:
+    """The name of the manifest of ``output`` in the cache folder."""
+    return f"{MANIFEST_PREFIX}{output_key(output)}.pickle"
+
+
+FileState = tuple[str, int, int]
+"""A published file as the build wrote it: hash of its bytes, size, modification time (ns)."""
+
+Indexer = Callable[[Path, Path], None]
+"""Index the search documents of a folder into another: :func:`generator.search.index_documents`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What the last build published into an output folder, and from which inputs."""
+
+    output: str
+    """The absolute path of the output folder it describes."""
+    units: Mapping[str, tuple[str, tuple[str, ...]]]
+    """Unit key → (digest of its inputs, its files)."""
+    files: Mapping[str, FileState]
+    """Every file the build wrote, search documents (``.search/…``, kept in the cache) included."""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What publishing did, for the build's summary and the benchmark."""
+
+    files: int
+    """Files of the published site."""
+    pages: int
+    """HTML pages among them."""
+    written: int
+    """Files written by this build (all of them for a full build)."""
+    removed: int
+    rendered: int
+    """Units rendered (the others were kept as the previous build wrote them)."""
+    kept: int
+    incremental: bool
+
+
+def digest_bytes(content: bytes) -> str:
+    """The hash by which a file's bytes are compared with the previous build's."""
+    return hashlib.blake2b(content, digest_size=16).hexdigest()
+
+
+def load_manifest(root: Path, output: Path) -> Manifest | None:
+    """The manifest of the last build into ``output``, if it can be trusted to describe it."""
+    raw = load_signed(root, manifest_name(output))
+    if not (isinstance(raw, tuple) and len(raw) == 3):
+        return None
+    where, units, files = raw
+    if where != str(output.absolute()) or not isinstance(units, dict) or not isinstance(files, dict):
+        return None
+    if not is_ours(output):
+        return None  # the folder was deleted, or replaced by something else: build it whole
+    return Manifest(where, units, files)
+
+
+def save_manifest(root: Path, manifest: Manifest) -> None:
+    """Keep what was published for the next build (a manifest that cannot be saved means a full build)."""
+    output = Path(manifest.output)
+    save_signed(root, manifest_name(output), (manifest.output, dict(manifest.units), dict(manifest.files)))
+
+
+def forget_manifest(root: Path, output: Path) -> None:
+    """Drop the manifest before touching the output in place, so that an interrupted update is not trusted."""
+    folder = cache_folder(root)
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            (folder / manifest_name(output)).unlink()
+
+
+def forget_output(root: Path, output: Path) -> None:
+    """Drop what the cache keeps about an output folder that is going away (``serve``'s, at exit)."""
+    forget_manifest(root, output)
+    folder = cache_folder(root)
+    if folder is not None:
+        shutil.rmtree(folder / f"{SEARCH_PREFIX}{output_key(output)}", ignore_errors=True)
+
+
+class Layout:
+    """Where each of a build's files lives on disk: published files in the output, search documents in the cache."""
+
+    def __init__(self, output: Path, mirror: Path) -> None:
+        self.output = output
+        self.mirror = mirror
+
+    def disk(self, path: str) -> Path:
+        """The file on disk for one of the build's paths (checked to stay inside its folder)."""
+        parts = safe_relative(path).parts
+        if parts[0] == SEARCH_SOURCE:
+            return self.mirror.joinpath(*parts[1:])
+        return self.output.joinpath(*parts)
+
+    def state(self, path: str) -> FileState | None:
+        """Size and modification time of a file as it is now (hash left empty), ``None`` if it is not a file."""
+        try:
+            found = os.lstat(self.disk(path))
+        except OSError:
+            return None
+        if not stat.S_ISREG(found.st_mode):
+            return None
+        return ("", found.st_size, found.st_mtime_ns)
+
+    def intact(self, path: str, recorded: FileState | None) -> bool:
+        """Whether a file is still exactly as the previous build wrote it."""
+        now = self.state(path)
+        return recorded is not None and now is not None and now[1:] == recorded[1:]
+
+
+def intact_units(manifest: Manifest, site: Layout) -> dict[str, str]:
+    """The digests of the units whose every file is still as the previous build wrote it."""
+    files = manifest.files
+    return {
+        key: digest
+        for key, (digest, paths) in manifest.units.items()
+        if all(site.intact(path, files.get(path)) for path in paths)
+    }
+
+
+class Publisher:
+    """Publishes one build's files into the output, whole or in place (see the module's notes)."""
+
+    def __init__(self, root: Path, output: Path, *, cache: bool, search: Indexer | None) -> None:
+        self.root, self.output, self.search = root, output, search
+        folder = cache_folder(root) if cache else None
+        self.cache = folder
+        self.manifest = load_manifest(root, output) if folder is not None else None
+        mirror = folder / f"{SEARCH_PREFIX}{output_key(output)}" if folder is not None else output / SEARCH_SOURCE
+        self.site = Layout(output, mirror)
+        self.previous: dict[str, str] = intact_units(self.manifest, self.site) if self.manifest is not None else {}
+        """Digests of the units the renderer need not draw again."""
+
+    def publish(self, items: Iterable[Output | Unit]) -> Published:
+        """Write the build's files (see the module's notes); the output is locked meanwhile."""
+        if self.manifest is None:
+            return self._whole(items)
+        with build_lock(self.output):
+            check_output(self.output)
+            clean_leftovers(self.output)
+            return self._update(items, self.manifest)
+
+    # -- a whole site, swapped in at once
+
+    def _whole(self, items: Iterable[Output | Unit]) -> Published:
+        written: dict[str, str] = {}
+        units: dict[str, tuple[str, tuple[str, ...]]] = {}
+        cache, mirror = self.cache, self.site.mirror
+        if cache is not None:
+            shutil.rmtree(mirror, ignore_errors=True)  # the cache's own folder: made again from scratch
+            ensure_folder(cache)
+
+        def files() -> Iterator[Output]:
+            for item in items:
+                outputs = _outputs(item)
+                if isinstance(item, Unit):
+                    units[item.key] = (item.digest, tuple(o.path for o in outputs))
+                for output in outputs:
+                    written[output.path] = digest_bytes(output.content)
+                    if cache is not None and output.path.startswith(SEARCH_SOURCE + "/"):
+                        _write_file(self.site.disk(output.path), output.content)
+                    else:
+                        yield output
+
+        def finish(staging: Path) -> None:
+            documents = mirror if cache is not None else staging / SEARCH_SOURCE
+            if self.search is not None:
+                for path in _index(self.search, documents, staging):
+                    written[path] = digest_bytes((staging / path).read_bytes())
+            if cache is None:
+                shutil.rmtree(documents, ignore_errors=True)  # never published
+
+        write_site(self.output, files(), finish)
+        if cache is not None:
+            recorded = {path: (h, *_stat_at(self.site.disk(path))) for path, h in written.items()}
+            save_manifest(self.root, Manifest(str(self.output.absolute()), units, recorded))
+        published = [p for p in written if not p.startswith(SEARCH_SOURCE + "/")]
+        return Published(
+            files=len(published),
+            pages=sum(1 for p in published if p.endswith(".html")),
+            written=len(published),
+            removed=0,
+            rendered=len(units),
+            kept=0,
+            incremental=False,
+        )
+
+    # -- only what changed, in place
+
+    def _update(self, items: Iterable[Output | Unit], manifest: Manifest) -> Published:
+        site, old = self.site, manifest.files
+        staging = Staging(self.output)
+        try:
+            files: dict[str, FileState] = {}
+            pending: dict[str, str] = {}
+            """Changed files waiting in the staging folder: path → hash."""
+            units: dict[str, tuple[str, tuple[str, ...]]] = {}
+            rendered = kept = 0
+            searched = False
+
+            def put(output: Output) -> None:
+                nonlocal searched
+                h = digest_bytes(output.content)
+                recorded = old.get(output.path)
+                if recorded is not None and recorded[0] == h and site.intact(output.path, recorded):
+                    files[output.path] = recorded
+                elif output.path.startswith(SEARCH_SOURCE + "/"):
+                    # The cache's copy is rewritten at once: the manifest still holds the old
+                    # state, so a build that fails after this redoes the document.
+                    target = site.disk(output.path)
+                    _write_file(target, output.content)
+                    files[output.path] = (h, *_stat_at(target))
+                    searched = True
+                else:
+                    _guarded(staging.write, output)
+                    pending[output.path] = h
+
+            for item in items:
+                if isinstance(item, Unit) and item.outputs is None:
+                    paths = manifest.units[item.key][1]
+                    units[item.key] = (item.digest, paths)
+                    files.update((path, old[path]) for path in paths)
+                    kept += 1
+                    continue
+                outputs = _outputs(item)
+                if isinstance(item, Unit):
+                    units[item.key] = (item.digest, tuple(o.path for o in outputs))
+                    rendered += 1
+                for output in outputs:
+                    put(output)
+            produced = files.keys() | pending.keys()
+            gone_documents = [p for p in old if p.startswith(SEARCH_SOURCE + "/") and p not in produced]
+            index_files = [p for p in old if p.startswith(INDEX_FOLDER + "/")]
+            for path in gone_documents:  # in the cache: a member who left the search with their page
+                with contextlib.suppress(FileNotFoundError):
+                    site.disk(path).unlink()
+            index_intact = bool(index_files) and all(site.intact(p, old[p]) for p in index_files)
+            if self.search is not None and (searched or gone_documents or not index_intact):
+                for path in _index(self.search, site.mirror, staging.path):
+                    content = (staging.path / path).read_bytes()
+                    h = digest_bytes(content)
+                    recorded = old.get(path)
+                    if recorded is not None and recorded[0] == h and site.intact(path, recorded):
+                        files[path] = recorded
+                    else:
+                        pending[path] = h
+            elif self.search is not None:
+                files.update((path, old[path]) for path in index_files)
+            removed = [p for p in old if p not in files and p not in pending and not p.startswith(SEARCH_SOURCE + "/")]
+            forget_manifest(self.root, self.output)  # from here on the output is being changed
+            for path, h in pending.items():
+                target = site.disk(path)
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(staging.path / path, target)
+                except OSError as exc:
+                    raise OutputError(f"cannot write {str(target)!r}: {exc.strerror}") from None
+                files[path] = (h, *_stat_at(target))
+            for path in removed:
+                _remove_file(self.output, site.disk(path))
+        finally:
+            staging.discard()
+        save_manifest(self.root, Manifest(manifest.output, units, files))
+        published = [p for p in files if not p.startswith(SEARCH_SOURCE + "/")]
+        return Published(
+            files=len(published),
+            pages=sum(1 for p in published if p.endswith(".html")),
+            written=len(pending),
+            removed=len(removed),
+            rendered=rendered,
+            kept=kept,
+            incremental=True,
+        )
+
+
+def _stat_at(target: Path) -> tuple[int, int]:
+    found = os.lstat(target)
+    return found.st_size, found.st_mtime_ns
+
+
+def _outputs(item: Output | Unit) -> tuple[Output, ...]:
+    if isinstance(item, Output):
+        return (item,)
+    assert item.outputs is not None, f"unit {item.key} was kept, but the output has no files for it"
+    return item.outputs
+
+
+def _guarded(write: Callable[[Output], None], output: Output) -> None:
+    """Write one file, turning a full disk or a permission problem into a clear error."""
+    try:
+        write(output)
+    except OSError as exc:
+        raise OutputError(f"cannot write the site's file {output.path!r}: {exc.strerror}") from None
+
+
+def _write_file(target: Path, content: bytes) -> None:
+    """Write a file beside its final name, then rename it: readers see the old bytes or the new, whole."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.tmp")
+        temporary.write_bytes(content)
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise OutputError(f"cannot write {str(target)!r}: {exc.strerror}") from None
+
+
+def _remove_file(output: Path, target: Path) -> None:
+    """Delete a file a previous build wrote, then the folders it leaves empty (never the output itself)."""
+    with contextlib.suppress(OSError):
+        if stat.S_ISREG(os.lstat(target).st_mode):
+            target.unlink()
+    parent = target.parent
+    while parent != output and output in parent.parents:
+        try:
+            parent.rmdir()  # only when empty
+        except OSError:
+            break
+        parent = parent.parent
+
+
+def _index(indexer: Indexer, documents: Path, staging: Path) -> list[str]:
+    """Run the search indexer into the staging folder; the paths of the files it wrote."""
+    documents.mkdir(parents=True, exist_ok=True)
+    try:
+        indexer(documents, staging / INDEX_FOLDER)
+    except OSError as exc:  # the index hitting a full disk, say
+        raise OutputError(f"cannot write the site into {str(staging)!r}: {exc.strerror}") from None
+    folder = staging / INDEX_FOLDER
+    return sorted(p.relative_to(staging).as_posix() for p in folder.rglob("*") if p.is_file())
