@@ -25,6 +25,7 @@ from .model import SIDES_OF_CLIENT_ATTESTATION, SIDES_OF_SUPPLIER_ATTESTATION, A
 from .schemas_api import engagements_schema, members_schema
 from .schemas_api.engagements import AWAITING
 from .score import Scores
+from .signing import record_payload
 from .status import AttestationState, EngagementStatus
 from .write import Output
 
@@ -110,6 +111,30 @@ def withheld_keys(attestation: Attestation, state: AttestationState, former_memb
     return tuple(sorted(withheld))
 
 
+def signature_json(site: Site, path: str, armored: str | None, message: bytes | None) -> dict[str, Any] | None:
+    """A record's signature as published, so that anyone can verify it (docs/signatures.md).
+
+    ``payload`` is the exact text that was signed, or ``None`` when publishing it would
+    reveal what the export withholds (a statement awaiting reply, a former member's words).
+    """
+    if armored is None:
+        return None
+    return {
+        "armor": armored,
+        "key": site.verified.get(path),
+        "payload": None if message is None else message.decode("utf-8"),
+    }
+
+
+def attestation_signature(site: Site, engagement: Engagement, attestation: Attestation, withheld: bool) -> Any:
+    """The ``signature`` of an attestation in the export (its payload only when nothing is withheld)."""
+    if attestation.signature is None:
+        return None
+    hidden = withheld or not all(is_published(site, m) for m in engagement.parties)
+    message = None if hidden else record_payload("attestation", attestation, engagement)
+    return signature_json(site, attestation.source.path, attestation.signature, message)
+
+
 def attestation_json(attestation: Attestation, state: AttestationState, former_member: bool) -> dict[str, Any]:
     """One attestation in its record format's keys, with the state of each side it states."""
     waiting = state.awaiting_reply
@@ -149,6 +174,12 @@ def resolution_json(site: Site, resolution: Resolution) -> dict[str, Any]:
         "withdrawn": list(resolution.withdrawn),
         "note": resolution.note,
         "signed": resolution.signature is not None,
+        "signature": signature_json(
+            site,
+            resolution.source.path,
+            resolution.signature,
+            None if resolution.signature is None else record_payload("resolution", resolution),
+        ),
     }
 
 
@@ -163,7 +194,11 @@ def engagement_json(site: Site, engagement: Engagement, status: EngagementStatus
         if attestation is None or state is None:
             attestations[key] = None
         else:
-            attestations[key] = attestation_json(attestation, state, not is_published(site, attestation.attester))
+            former = not is_published(site, attestation.attester)
+            entry = attestation_json(attestation, state, former)
+            withheld = bool(entry["withheld"]) or entry["awaiting_reply"]
+            entry["signature"] = attestation_signature(site, engagement, attestation, withheld)
+            attestations[key] = entry
     return {
         "id": engagement.id,
         "title": engagement.title,

@@ -16,18 +16,19 @@ import multiprocessing
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .cache import CachedRecord, StatKey, load_records, save_records, stat_key
 from .config import load_config
-from .diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity, error
 from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
 from .load import Loaded, load_bytes, load_file
-from .model import Site
+from .model import Site, frozen_map
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
+from .signing import Keyring, Subject, Verdict, explain_tampered, subjects, verify_subjects
 from .validate import ParsedRecord, validate
 
 RECORD_TYPES = {
@@ -37,6 +38,8 @@ RECORD_TYPES = {
     "resolution": RESOLUTION,
     "withdrawal": WITHDRAWAL,
 }
+SIGNATURE_CHUNK = 5000
+"""Signatures verified per task; each costs about 0.1 ms, so a task is worth a process round trip."""
 PARALLEL_THRESHOLD = 2000
 """Below this many tasks (files or engagement folders), worker processes cost more than they save."""
 CHUNK = 1000
@@ -183,6 +186,53 @@ def parse_blobs(blobs: Sequence[Blob], jobs: int | None = None) -> list[ParsedBl
     return [(_unflatten(record), diagnostics) for chunk in chunks_parsed for record, diagnostics in chunk]
 
 
+_SIGNED: tuple[list[Subject], Keyring | None] = ([], None)
+"""The signed records and keys of the run in progress, inherited by forked workers (never pickled)."""
+
+
+def _verify_range(start: int, end: int) -> list[tuple[str, str, str | None]]:
+    """In a worker: verify a share of the signed records; verdicts as plain tuples (pickled in C)."""
+    items, keyring = _SIGNED
+    assert keyring is not None
+    return [(v.code, v.message, v.fingerprint) for v in verify_subjects(items[start:end], keyring)]
+
+
+def verify_all(site: Site, jobs: int | None = None) -> tuple[Site, list[Diagnostic]]:
+    """Verify every signature of the validated site; the site gains the fingerprints of good ones.
+
+    A cross-record stage, never cached per file: an attestation's signature depends on
+    its engagement's facts and on its author's keys, which live in other files. Large
+    sites verify in worker processes that inherit the records by ``fork``, so only
+    index ranges and verdicts cross the process boundary.
+    """
+    global _SIGNED
+    signed = subjects(site, signed_only=True)
+    keyring = Keyring.of(site.members.values())
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if jobs <= 1 or len(signed) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        verdicts = verify_subjects(signed, keyring)
+    else:
+        _SIGNED = (signed, keyring)
+        try:
+            starts = range(0, len(signed), SIGNATURE_CHUNK)
+            ends = [min(start + SIGNATURE_CHUNK, len(signed)) for start in starts]
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                chunks = pool.map(_verify_range, starts, ends)
+                verdicts = [Verdict(*flat) for chunk in chunks for flat in chunk]
+        finally:
+            _SIGNED = ([], None)
+    if any(v.code == "signature-tampered" for v in verdicts):
+        verdicts = explain_tampered(site, signed, verdicts, keyring)
+    problems: list[Diagnostic] = []
+    verified: dict[str, str] = {}
+    for subject, verdict in zip(signed, verdicts, strict=True):
+        if verdict.ok and verdict.fingerprint is not None:
+            verified[subject.path] = verdict.fingerprint
+        else:
+            problems.append(error(subject.path, subject.source.at("signature"), verdict.code, verdict.message))
+    return replace(site, verified=frozen_map(verified)), problems
+
+
 @contextlib.contextmanager
 def no_gc() -> Iterator[None]:
     """Pause the cycle collector while building acyclic records.
@@ -288,4 +338,6 @@ def check_site(
         problems.extend(found.diagnostics)
         validation = validate(config, records, today)
         problems.extend(validation.diagnostics)
-    return CheckResult(validation.site, tuple(sorted(problems, key=Diagnostic.sort_key)), len(records), versions)
+        site, bad_signatures = verify_all(validation.site, jobs)
+        problems.extend(bad_signatures)
+    return CheckResult(site, tuple(sorted(problems, key=Diagnostic.sort_key)), len(records), versions)

@@ -742,6 +742,57 @@ def review(ctx: click.Context, base_ref: str, head_ref: str, fmt: str, today: dt
     ctx.exit(result.exit_code)
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--key",
+    "key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Your SSH private key, or the .pub of a key held by ssh-agent (default: ~/.ssh/id_ed25519, id_ecdsa, id_rsa).",
+)
+@click.option(
+    "--print-payload",
+    is_flag=True,
+    help="Write the exact bytes the signature of FILE covers to standard output, and sign nothing.",
+)
+@today_option
+@click.pass_context
+def sign(
+    ctx: click.Context, files: tuple[Path, ...], key: Path | None, print_payload: bool, today: dt.date | None
+) -> None:
+    """Sign record files with your SSH key (through ssh-keygen), setting their 'signature' field.
+
+    Only the 'signature' field changes: comments, order and layout stay as they are.
+    Check a record by hand with: triangle sign --print-payload FILE | ssh-keygen -Y
+    verify -f allowed_signers -I MEMBER -n triangle -s SIG (see docs/signatures.md).
+    """
+    from .sign import check_new, default_key, prepare, sign_file, ssh_sign
+
+    root = site_root(ctx)
+    paths = _report_paths(root, files)
+    if print_payload and len(paths) != 1:
+        raise UsageError("--print-payload takes exactly one FILE")
+    prepared, keyring = prepare(root, paths, resolve_today(today))
+    if print_payload:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(prepared[0].message)
+        sys.stdout.buffer.flush()
+        return
+    chosen = key if key is not None else default_key()
+    warned = False
+    for item in prepared:
+        armored = ssh_sign(item.message, chosen)
+        sign_file(root, item, armored)
+        problem = check_new(item, armored, keyring)
+        if problem is not None:
+            click.echo(problem.render(), err=True)
+            warned = True
+        else:
+            click.echo(f"signed {item.path}")
+    ctx.exit(1 if warned else 0)
+
+
 def main() -> None:
     """Entry point of the ``triangle`` console script."""
     cli(prog_name="triangle")

@@ -141,6 +141,13 @@ CODES: dict[str, str] = {
     "uncontested-side": "a resolution ruling on a side nobody contests",
     "invalid-resolution": "a side both upheld and withdrawn",
     "missing-signature": "an unsigned record where signatures are required",
+    "signature-malformed": "a signature that cannot be read (cut short, damaged or of an unsupported kind)",
+    "signature-namespace": "a signature made for another use than Triangle (not the 'triangle' namespace)",
+    "signature-unknown-key": "a signature by a key the author's member record does not list",
+    "signature-wrong-member": "a signature by a key of another member than the record's author",
+    "signature-tampered": "a signature that does not match the record (edited, moved, or its engagement changed)",
+    "signature-moved": "a signed attestation moved or copied to another engagement than the one it was signed for",
+    "signature-retired-key": "a signature by a key retired on or before the record's date",
     "missing-label": "a declared skill or region without a label in one of the site's languages",
     "label-language": "a label of a skill or region in a language the site does not publish",
     # Rewriting files (triangle fmt, triangle new, triangle attest)

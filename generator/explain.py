@@ -23,9 +23,10 @@ from typing import Any, Final
 
 from .facts import facts_json
 from .i18n import Formatter, translations
-from .model import Member, ScoringConfig, Site
+from .model import Member, ScoringConfig, SigningKey, Site
 from .phrases import phrases
 from .score import FIGURES, REASONS, RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore
+from .signing import key_fingerprint, record_payload
 
 API_SCHEMA: Final = 2
 """Version of the ``api/members.json`` shape: bump it only when a key changes meaning or goes away.
@@ -132,6 +133,12 @@ def _public_ids(site: Site, ids: tuple[str, ...]) -> list[str]:
     return [i for i in ids if i in site.members and site.members[i].status != "withdrawn"]
 
 
+def _key_json(key: SigningKey) -> dict[str, Any]:
+    """A member's public key as published, with its fingerprint, for anyone verifying their signatures."""
+    retired = None if key.retired is None else key.retired.isoformat()
+    return {"key": key.line, "fingerprint": key_fingerprint(key.line), "retired": retired}
+
+
 def member_json(site: Site, scores: Scores, member_id: str, details: bool = False) -> dict[str, Any]:
     """One member's entry of ``api/members.json``; with ``details``, everything ``explain`` shows."""
     member: Member = site.members[member_id]
@@ -152,6 +159,14 @@ def member_json(site: Site, scores: Scores, member_id: str, details: bool = Fals
         "relations": _public_ids(site, score.relations),
         "proven_skills": dict(score.proven_skills),
         "declared_skills": list(member.skills),
+        "keys": [_key_json(key) for key in member.keys],
+        "signature": None
+        if member.signature is None
+        else {
+            "armor": member.signature,
+            "key": site.verified.get(member.source.path),
+            "payload": record_payload("member", member).decode("utf-8"),
+        },
     }
     if details:
         entry.update(

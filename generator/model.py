@@ -80,6 +80,7 @@ class Member:
     keys: tuple[SigningKey, ...] = ()
     status: str = "active"
     bio: str | None = None
+    signature: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +225,9 @@ class Site:
     withdrawals: Mapping[str, Withdrawal] = field(default_factory=lambda: frozen_map({}))
     """Coordinators' withdrawal records, by member id; each such member is also in
     :attr:`members` with ``status == "withdrawn"`` (a placeholder when their file was erased)."""
+    verified: Mapping[str, str] = field(default_factory=lambda: frozen_map({}))
+    """The fingerprint (``SHA256:...``) of the key that signed each record whose signature
+    verified, by the record's path; records without a good signature are absent."""
 
     def engagements_of(self, member: str) -> tuple[Engagement, ...]:
         """A member's engagements, oldest first."""

@@ -877,6 +877,8 @@ class Fragments:
                     value += f' <span class="tag tag-{st.state}">{self.state[st.state]}</span>'
                 statements.append(say(self.statement_pair, what=self.statement[st.name], outcome=value))
             parts.append(f'<p><strong>{title}</strong> — {by}</p><p class="statements">{" · ".join(statements)}</p>')
+            if a.signed_by:
+                parts.append(self._signed(a.signed_by))
             if a.disputes:
                 contested = say(gettext("the other party’s statement on %(sides)s."), sides=self._sides(a.disputes))
                 tag = f'<span class="tag tag-contested">{self.words["contests"]}</span>'
@@ -891,6 +893,11 @@ class Fragments:
         parts.append("</div>")
         return "".join(parts)
 
+    def _signed(self, fingerprint: str) -> str:
+        """The verified mark: whoever doubts it can check the signature by hand (docs/signatures.md)."""
+        text = self._say(self.t.gettext("Signature verified — key %(fingerprint)s"), fingerprint=_e(fingerprint))
+        return f'<p class="signed"><span aria-hidden="true">✓</span> {text}</p>'
+
     def _resolution(self, r: ResolutionView, base: str) -> str:
         gettext, say = self.t.gettext, self._say
         ruled = say(gettext("ruled by %(who)s on %(date)s."), who=self._party(r.by, base), date=self.fmt.date(r.date))
@@ -900,7 +907,8 @@ class Fragments:
         if r.withdrawn:
             text.append(say(gettext("Withdrawn from the score: %(sides)s."), sides=self._sides(r.withdrawn)))
         note = str(r.note) if r.note else ""
-        return f'<div class="resolution"><p>{" ".join(text)}</p>{note}</div>'
+        signed = self._signed(r.signed_by) if r.signed_by else ""
+        return f'<div class="resolution"><p>{" ".join(text)}</p>{note}{signed}</div>'
 
 
 PARALLEL_THRESHOLD: Final = 2000

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Literal
 
 from .diagnostics import Diagnostic, Severity
@@ -23,6 +23,7 @@ from .gitread import Commit
 from .model import Attestation, Engagement, Member, Resolution, Role, Withdrawal
 from .revisions import Change, Revision, Revisions
 from .score import SIDES, Scores
+from .signing import Keyring, key_fingerprint, record_payload, subjects, verify
 from .status import NEGATIVE_DELIVERY, NEGATIVE_PAYMENT, NEGATIVE_RATING, engagement_status
 
 Verdict = Literal["ready", "waiting", "needs attention", "invalid"]
@@ -30,6 +31,8 @@ VERDICTS: Final[tuple[Verdict, ...]] = ("ready", "waiting", "needs attention", "
 """From best to worst; ``ready`` and ``waiting`` exit 0, the others 1."""
 
 FileChange = Literal["added", "modified", "removed"]
+SignatureState = Literal["verified", "invalid", "unsigned"]
+"""A signable record's signature in the head revision: good, present but failing the check, or absent."""
 
 FLAGS: Final[dict[str, str]] = {
     "outside-content": "files outside content/ change: configuration, templates, code or workflows need a maintainer",
@@ -41,6 +44,7 @@ FLAGS: Final[dict[str, str]] = {
     "new-cluster": "recently joined members whose engagements are only with each other",
     "member-removed": "a member who has engagements is deleted",
     "withdrawn-readded": "a member who asked to be forgotten is added again, or their withdrawal is undone",
+    "unsigned-key-change": "a member's keys change without a signature by one of that member's previous keys",
 }
 """Every red flag code and what it means; codes are stable, like diagnostic codes."""
 
@@ -124,6 +128,10 @@ class RecordChange:
     """The member's name or the engagement's title ("" when the record is invalid)."""
     parties: tuple[tuple[str, str], ...]
     """(role, member id) pairs: ``client``, ``supplier``, ``attester``, ``about``, ``coordinator``."""
+    signature: SignatureState | None = None
+    """``None`` for what carries no signature: an engagement's facts, a removed or invalid record."""
+    fingerprint: str | None = None
+    """The key that made a verified signature."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,8 @@ class AttestationReview:
     change: FileChange | None
     """What this change does to the file (``None``: untouched)."""
     signed: bool
+    signature: SignatureState | None = None
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +221,8 @@ class Review:
     engagements: tuple[EngagementReview, ...]
     score_changes: tuple[SideChange, ...]
     notes: tuple[str, ...]
+    signatures: bool = False
+    """Whether the records' signature status is worth showing: required, or some touched record is signed."""
 
     @property
     def reason(self) -> str:
@@ -242,6 +254,17 @@ class _View:
         self.resolutions: Mapping[str, Resolution] = site.resolutions if site is not None else {}
         self.by_member: Mapping[str, tuple[str, ...]] = site.engagements_by_member if site is not None else {}
         self.withdrawals: Mapping[str, Withdrawal] = site.withdrawals if site is not None else {}
+        self.signed: Mapping[str, str | None] = {s.path: s.signature for s in subjects(site)} if site else {}
+        """Every signable record's signature (``None``: unsigned), by path."""
+        self.verified: Mapping[str, str] = site.verified if site is not None else {}
+
+    def signature(self, path: str) -> tuple[SignatureState | None, str | None]:
+        """The state of a record's signature in this revision, and the key of a good one."""
+        if path not in self.signed:
+            return None, None
+        if path in self.verified:
+            return "verified", self.verified[path]
+        return ("unsigned" if self.signed[path] is None else "invalid"), None
 
     def withdrawn(self, member: str) -> bool:
         """Whether a member asked to be forgotten (``status: withdrawn`` or a withdrawal record)."""
@@ -360,6 +383,7 @@ def review(revisions: Revisions) -> Review:
     if config_error is not None:
         notes.append(f"the head revision cannot be checked: {config_error.message}")
     verdict, reason = _verdict(errors, config_error is not None, pre_existing, flags, engagements)
+    signatures = head.signatures_required() or any(r.signature in ("verified", "invalid") for r in records)
     return Review(
         verdict=verdict,
         why=reason,
@@ -379,6 +403,7 @@ def review(revisions: Revisions) -> Review:
         engagements=engagements,
         score_changes=score_changes,
         notes=tuple(notes),
+        signatures=signatures,
     )
 
 
@@ -445,7 +470,11 @@ def _records(
             other.append((what, path))
             continue
         view = base if what == "removed" else head
-        records.append(_describe(file, what, view, base))  # type: ignore[arg-type]
+        described = _describe(file, what, view, base)  # type: ignore[arg-type]
+        if what != "removed":
+            state, key = head.signature(file.path)
+            described = replace(described, signature=state, fingerprint=key)
+        records.append(described)
     order = {"member": 0, "engagement": 1, "attestation": 2, "resolution": 3, "withdrawal": 4}
     records.sort(key=lambda r: (order[r.kind], r.id, r.path))
     return tuple(records), tuple(other)
@@ -525,6 +554,7 @@ def _engagements(base: _View, head: _View, site_changes: Mapping[str, FileChange
                     state,
                     site_changes.get(path),
                     present is not None and present.signature is not None,
+                    *head.signature(path),
                 )
             )
         signed = any(
@@ -606,6 +636,7 @@ def _flags(
         *_new_cluster(base, head, change.today, site_changes, added_attestations),
         *_member_removed(base, head, site_changes),
         *_withdrawn_readded(base, head, site_changes),
+        *_unsigned_key_change(base, head, site_changes),
     )
 
 
@@ -871,4 +902,46 @@ def _withdrawn_readded(base: _View, head: _View, site_changes: Mapping[str, File
         else:
             continue
         flags.append(RedFlag("withdrawn-readded", reason, (path,)))
+    return flags
+
+
+def _unsigned_key_change(base: _View, head: _View, site_changes: Mapping[str, FileChange]) -> list[RedFlag]:
+    """A member's keys that change without the member's word for it: a signature by a key they had before.
+
+    The keys of a member record are trusted from the member's first version with keys
+    onward: from then on, only someone holding one of those keys can change them, so
+    the new record must be signed by a key of the base revision (a retired one no
+    longer counts). Without that, whoever gets a pull request merged could replace a
+    member's keys with their own and sign in that member's name.
+    """
+    flags = []
+    for path, what in sorted(site_changes.items()):
+        file = head.revision.records.get(path)
+        if what != "modified" or file is None or file.kind != "member":
+            continue
+        before, after = base.members.get(file.name), head.members.get(file.name)
+        if before is None or after is None or not before.keys or before.keys == after.keys:
+            continue
+        keyring = Keyring.of([before])
+        verdict = None
+        if after.signature is not None:
+            message = record_payload("member", after)
+            verdict = verify(message, after.signature, file.name, keyring, None, "member record")
+        if verdict is not None and verdict.ok:
+            continue
+        previous = [key_fingerprint(k.line) or k.line for k in before.keys if k.retired is None]
+        why = "it is not signed" if verdict is None else f"its signature does not verify with them ({verdict.code})"
+        flags.append(
+            RedFlag(
+                "unsigned-key-change",
+                (
+                    "the keys of ",
+                    Quoted(file.name),
+                    f" change, but {why}: ask {file.name!r} to sign {path} with a key the base revision lists (",
+                    *_listed(previous or ["none current"]),
+                    "), or a coordinator to confirm the change with them in person",
+                ),
+                (path,),
+            )
+        )
     return flags

@@ -81,8 +81,19 @@ def _attestation_line(item: AttestationReview, signatures: bool, prefix: str) ->
         return f"  - {item.role} {who}: **missing**, {who} must add {md_code(prefix + item.path)}"
     if item.state == "invalid":
         return f"  - {item.role} {md_code(item.member)}: present but **invalid**{change}, see the errors above"
-    signed = ("; signed (signature not verified here)" if item.signed else "; **not signed**") if signatures else ""
+    signed = _signature_words(item.signature, item.fingerprint) if signatures else ""
     return f"  - {item.role} {md_code(item.member)}: attested{change}{signed}"
+
+
+def _signature_words(state: str | None, fingerprint: str | None) -> str:
+    """``; signature verified (key …)``, ``; **signature invalid** …`` or ``; **not signed**``."""
+    if state == "verified":
+        return f"; signature verified (key {md_code(fingerprint or '')})"
+    if state == "invalid":
+        return "; **signature invalid**, see the errors above"
+    if state == "unsigned":
+        return "; **not signed**"
+    return ""
 
 
 def _engagement_lines(item: EngagementReview, prefix: str) -> list[str]:
@@ -174,9 +185,10 @@ def as_markdown(review: Review) -> str:
     for record in review.records[:MAX_LIST]:
         label = f" — {md_text(record.label)}" if record.label else ""
         parties = f" ({_parties(record)})" if record.parties else ""
+        signed = _signature_words(record.signature, record.fingerprint) if review.signatures else ""
         lines.append(
             f"- {record.change} {record.kind} {md_code(record.id)}{label}{parties}: "
-            f"{md_code(review.prefix + record.path)}"
+            f"{md_code(review.prefix + record.path)}{signed}"
         )
     lines += _more(len(review.records), MAX_LIST)
     for what, path in review.other_files[:MAX_LIST]:
@@ -228,6 +240,8 @@ def as_json(review: Review) -> str:
                 "path": r.path,
                 "label": r.label,
                 "parties": [{"role": role, "member": member} for role, member in r.parties],
+                "signature": r.signature,
+                "fingerprint": r.fingerprint,
             }
             for r in review.records
         ],
@@ -248,6 +262,8 @@ def as_json(review: Review) -> str:
                         "state": a.state,
                         "change": a.change,
                         "signed": a.signed if e.signatures else None,
+                        "signature": a.signature if e.signatures else None,
+                        "fingerprint": a.fingerprint,
                     }
                     for a in e.attestations
                 ],

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import no_gc, parse_blobs
+from .check import no_gc, parse_blobs, verify_all
 from .config import SITE_FILE, parse_config
 from .diagnostics import Diagnostic, TriangleError, UsageError
 from .discover import RecordFile, discover_listing
@@ -205,7 +205,9 @@ def _check_revision(
                 problems.extend(diagnostics)
             validation = validate(config, [record for record, _ in mine], today)
             problems.extend(validation.diagnostics)
-    site = validation.site
+    with stage(f"verify signatures {name}"):
+        site, bad_signatures = verify_all(validation.site)
+        problems.extend(bad_signatures)
     scores: Scores | None = None
     score_error: str | None = None
     with stage(f"score {name}"):

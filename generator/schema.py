@@ -56,7 +56,7 @@ SIGNING_KEY = RecordType(
     "a signing key",
     (
         Field("key", SshPublicKey(), "the public key line", required=True),
-        Field("retired", Date(), "the key signs nothing dated after this day", required=True),
+        Field("retired", Date(), "the key signs only records dated before this day", required=True),
     ),
     build=lambda v: SigningKey(v["key"], v["retired"]),
 )
@@ -82,7 +82,7 @@ MEMBER = RecordType(
             "keys",
             ListOf(OneOf(SshPublicKey(), SIGNING_KEY, lambda line: SigningKey(line)), 0, 10),
             "SSH public keys allowed to sign this member's records; "
-            "`{key: LINE, retired: DATE}` for a key that signs nothing dated after its retirement",
+            "`{key: LINE, retired: DATE}` for a key that signs only records dated before its retirement",
         ),
         Field(
             "status",
@@ -91,6 +91,7 @@ MEMBER = RecordType(
             default="active",
         ),
         Field("bio", Text(MAX_BIO, multiline=True, markdown=True), "about the member"),
+        Field("signature", Signature(), "SSH signature of this record by one of the member's own keys"),
     ),
     doc="A member of the network: content/members/<member-id>.yml",
 )
@@ -302,7 +303,7 @@ SITE = RecordType(
         Field(
             "signatures",
             Choice(("optional", "required")),
-            "whether every attestation and resolution must be signed",
+            "whether every member record, attestation, resolution and withdrawal must be signed",
             default="optional",
         ),
         Field(

@@ -83,6 +83,7 @@ class _Validator:
         self.member_ids: frozenset[str] = frozenset()
         self.withdrawn: dict[str, Source] = {}
         """Every member a withdrawal file names, valid or not: an invalid withdrawal still hides them."""
+        self.unsigned: list[Diagnostic] = []
         self.invalid_attestations: set[tuple[str, str]] = set()
         """(engagement, attester) of attestation files that exist but did not validate:
         rules about the other party's statement skip them instead of calling them absent."""
@@ -152,14 +153,20 @@ class _Validator:
             )
 
     def signed(self, source: Source, values: Mapping[str, Any]) -> None:
+        """Report an unsigned record where signatures are required.
+
+        Kept apart from :attr:`problems`: an unsigned record is still built into the
+        model, so that ``triangle sign`` can compute its payload and sign it.
+        """
         if self.config.signatures == "required" and "signature" not in values:
-            self.problems.append(
+            self.unsigned.append(
                 error(
                     source.path,
                     Position(1, 1),
                     "missing-signature",
                     "this network requires signed records ('signatures: required' in site.yml); "
-                    "add a 'signature' made with one of your SSH keys",
+                    "sign this file with 'triangle sign FILE' (your key must be listed under 'keys' in your "
+                    "member record)",
                 )
             )
 
@@ -214,6 +221,7 @@ class _Validator:
             else:
                 self.member_ref(source, key, sponsor, "sponsor")
         self.not_future(source, "joined", values.get("joined"), "joined date")
+        self.signed(source, values)
         failed = len(self.problems) > before or not record.complete
         self.declared(source, "skills", values.get("skills", ()))
         if "region" in values:
@@ -715,7 +723,7 @@ def validate(config: SiteConfig, records: Iterable[ParsedRecord], today: dt.date
     engagements = validator.attestations(kinds["attestation"], engagements, folders)
     resolutions = validator.resolutions(kinds["resolution"], engagements, folders)
     site = build_site(config, today, members, engagements, resolutions, withdrawals)
-    return Validation(site, tuple(sorted(validator.problems, key=Diagnostic.sort_key)))
+    return Validation(site, tuple(sorted(validator.problems + validator.unsigned, key=Diagnostic.sort_key)))
 
 
 def build_site(

@@ -478,6 +478,8 @@ class AttestationView:
     comment: Markup | None
     reply: Markup | None
     disputes: tuple[str, ...]
+    signed_by: str | None = None
+    """Fingerprint of the key whose signature of this attestation verified (``None``: not signed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,6 +491,7 @@ class ResolutionView:
     upheld: tuple[str, ...]
     withdrawn: tuple[str, ...]
     note: Markup | None
+    signed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,10 +551,11 @@ def _attestation(
     if attestation is None or state is None:
         return None
     attester = index.party(attestation.attester)
+    signed_by = index.site.verified.get(attestation.source.path)
     if state.awaiting_reply:
         # Nobody learns of a complaint from the public site first: nothing of what it says.
         return AttestationView(
-            attestation.role, attester, attestation.date, True, state.counts_from, (), None, None, ()
+            attestation.role, attester, attestation.date, True, state.counts_from, (), None, None, (), signed_by
         )
     quoted = not attester.former  # a withdrawn member's words are not published
     return AttestationView(
@@ -564,6 +568,7 @@ def _attestation(
         comment=index.markdown(attestation.comment) if quoted else None,
         reply=index.markdown(attestation.reply) if quoted else None,
         disputes=attestation.disputes,
+        signed_by=signed_by,
     )
 
 
@@ -577,7 +582,8 @@ def engagement_view(index: SiteIndex, engagement_id: str) -> EngagementView:
     if resolution is not None:
         by = index.party(resolution.by)
         note = index.markdown(resolution.note) if not by.former else None
-        ruling = ResolutionView(by, resolution.date, resolution.upheld, resolution.withdrawn, note)
+        signed_by = site.verified.get(resolution.source.path)
+        ruling = ResolutionView(by, resolution.date, resolution.upheld, resolution.withdrawn, note, signed_by)
     client, supplier = index.party(engagement.client), index.party(engagement.supplier)
     # The summary may be the words of either party: not published when one was forgotten.
     summary = index.markdown(engagement.summary) if not (client.former or supplier.former) else None
@@ -637,6 +643,8 @@ class MemberPage:
     as_supplier: tuple[str, ...]
     """Engagement ids, newest first; each is drawn once per language (see :func:`engagement_view`)."""
     as_client: tuple[str, ...]
+    signed_by: str | None = None
+    """Fingerprint of the key whose signature of the member record verified."""
 
     @property
     def declared_items(self) -> tuple[tuple[str, None], ...]:
@@ -682,6 +690,7 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
         contacts=index.public(score.contacts),
         as_supplier=tuple(e.id for e in engagements if e.supplier == member_id),
         as_client=tuple(e.id for e in engagements if e.client == member_id),
+        signed_by=site.verified.get(member.source.path),
     )
 
 
@@ -730,6 +739,10 @@ def member_inputs(index: SiteIndex, member_id: str, versions: Versions) -> tuple
                 _version(engagement.by_client, versions),
                 _version(engagement.by_supplier, versions),
                 _version(resolution, versions),
+                # The verified marks follow from these files' versions; listed all the same, so
+                # that the digest does not rest on that reasoning.
+                tuple(site.verified.get(a.source.path) for a in engagement.attestations),
+                None if resolution is None else site.verified.get(resolution.source.path),
             )
         )
     factors = {
@@ -739,6 +752,7 @@ def member_inputs(index: SiteIndex, member_id: str, versions: Versions) -> tuple
     return (
         member_id,
         _version(member, versions),
+        site.verified.get(member.source.path),
         replace(score, trust_share=0.0),  # with the record, all the member's card is made of
         tuple(engagements),
         tuple(factors.items()),

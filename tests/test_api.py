@@ -204,6 +204,8 @@ def test_members_json_is_exactly_members_api_in_its_documented_order(
         "relations",
         "proven_skills",
         "declared_skills",
+        "keys",
+        "signature",
     ]
     assert list(document["members"][0]["sides"]) == ["relationship", "deadlines", "payment"]
 
@@ -278,6 +280,7 @@ def test_an_attestation_keeps_its_record_keys_and_the_state_of_each_side(demo_ap
         "states",
         "withheld",
         "signed",
+        "signature",
     ]
     supplier = disputed["by_supplier"]
     assert list(supplier)[:5] == ["date", "awaiting_reply", "payment", "paid", "relationship"]
@@ -334,6 +337,7 @@ def test_a_negative_statement_awaiting_reply_is_published_without_its_content(si
         "states": {"delivery": "awaiting_reply", "quality": "awaiting_reply", "relationship": "awaiting_reply"},
         "withheld": ["comment", "delivered", "reply"],
         "signed": False,
+        "signature": None,
     }
     assert errors_of(engagements_schema(BASE_URL), json.loads(content)) == []
     # The score, and so members.json, does not move until the reply window closes.

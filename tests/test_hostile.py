@@ -124,7 +124,10 @@ def test_keys_1_and_1_0_and_true_stay_distinct_text_and_are_reported_each() -> N
     # PyYAML's constructor turns these into 1, 1.0 and True, which are one Python dict key:
     # two values would vanish silently. Here keys are text, so each one is seen.
     text = CLAIRE + "1: a\n1.0: b\ntrue: c\n"
-    allowed = "name, kind, headline, region, location, skills, languages, joined, sponsors, links, keys, status, bio"
+    allowed = (
+        "name, kind, headline, region, location, skills, languages, joined, sponsors, links, keys, status, bio, "
+        "signature"
+    )
 
     assert problems(MEMBER_PATH, text) == [
         f"{MEMBER_PATH}:{line}:1: error[unknown-key]: unknown key {key!r} in a member record (allowed keys: {allowed})"

@@ -51,3 +51,43 @@ def envelope(base_url: str, name: str, title: str, description: str, key: str, i
             key: {"type": "array", "items": {"$ref": f"#/$defs/{item}"}},
         },
     }
+
+
+def signature() -> dict[str, Any]:
+    """A record's SSH signature as published: enough for anyone to verify it (docs/signatures.md)."""
+    return nullable(
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["armor", "key", "payload"],
+            "properties": {
+                "armor": {"type": "string", "description": "The armored SSH signature, as in the record."},
+                "key": {
+                    **nullable({"type": "string", "pattern": "^SHA256:[A-Za-z0-9+/]{43}$"}),
+                    "description": "Fingerprint of the member's key that made it, once verified.",
+                },
+                "payload": {
+                    **nullable({"type": "string"}),
+                    "description": "The exact signed text (namespace 'triangle'); null when it holds withheld text.",
+                },
+            },
+            "description": "null when the record is not signed.",
+        }
+    )
+
+
+def signing_keys() -> dict[str, Any]:
+    """A member's public keys as published, for verifying their signatures."""
+    return {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["key", "fingerprint", "retired"],
+            "properties": {
+                "key": {"type": "string", "description": "OpenSSH public key line (type and base64)."},
+                "fingerprint": {"type": "string", "description": "SHA256 fingerprint, as ssh-keygen -l prints it."},
+                "retired": {**nullable(date()), "description": "Signs only records dated before this day."},
+            },
+        },
+    }

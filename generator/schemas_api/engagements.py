@@ -13,7 +13,7 @@ from typing import Any, Final, get_args
 
 from ..model import SIDES_OF_CLIENT_ATTESTATION, SIDES_OF_SUPPLIER_ATTESTATION
 from ..status import STATUSES, State
-from .common import date, envelope, nullable, slug, slug_list
+from .common import date, envelope, nullable, signature, slug, slug_list
 
 AWAITING: Final = "awaiting_reply"
 """The value published instead of a statement that waits for the other party's reply."""
@@ -73,6 +73,7 @@ def _attestation(
             "states",
             "withheld",
             "signed",
+            "signature",
         ],
         "properties": {
             "date": date(),
@@ -107,6 +108,7 @@ def _attestation(
                 "description": "Keys left out for privacy (a former member's texts; a statement awaiting reply).",
             },
             "signed": {"type": "boolean", "description": "The record carries an SSH signature."},
+            "signature": {"$ref": "#/$defs/signature"},
         },
     }
 
@@ -129,7 +131,7 @@ def _resolution() -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": False,
-        "required": ["by", "date", "upheld", "withdrawn", "note", "signed"],
+        "required": ["by", "date", "upheld", "withdrawn", "note", "signed", "signature"],
         "properties": {
             "by": {"$ref": "#/$defs/party"},
             "date": date(),
@@ -137,6 +139,7 @@ def _resolution() -> dict[str, Any]:
             "withdrawn": sides,
             "note": {**_text(), "type": "string"},
             "signed": {"type": "boolean"},
+            "signature": {"$ref": "#/$defs/signature"},
         },
     }
 
@@ -196,5 +199,6 @@ def engagements_schema(base_url: str) -> dict[str, Any]:
         "client_attestation": _client_attestation(),
         "supplier_attestation": _supplier_attestation(),
         "resolution": _resolution(),
+        "signature": signature(),
     }
     return schema

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..score import LEVELS, REASONS, SIDES
-from .common import envelope, slug, slug_list
+from .common import envelope, signature, signing_keys, slug, slug_list
 
 UNIT_INTERVAL: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": 1}
 
@@ -106,6 +106,8 @@ def _member() -> dict[str, Any]:
             "relations",
             "proven_skills",
             "declared_skills",
+            "keys",
+            "signature",
         ],
         "properties": {
             "id": slug(),
@@ -127,6 +129,8 @@ def _member() -> dict[str, Any]:
                 "description": "Skills proven by confirmed, delivered engagements as supplier, with a count.",
             },
             "declared_skills": slug_list(),
+            "keys": {**signing_keys(), "description": "Public keys that sign this member's records."},
+            "signature": {"$ref": "#/$defs/signature"},
         },
     }
 
@@ -145,5 +149,6 @@ def members_schema(base_url: str) -> dict[str, Any]:
         "member": _member(),
         **{side: _side(side) for side in SIDES},
         "recommendation": _recommendation(),
+        "signature": signature(),
     }
     return schema
