@@ -374,29 +374,68 @@ _PLAIN_TEXT: Final = re.compile(r"[^\\`*_\[\]<>&#!|~=+{}\t\r]*")
 _BLOCK_START: Final = re.compile(r"^(?:[-+>\s]|\d+[.)])")
 
 
-def plain_markdown(text: str) -> Markup | None:
-    """What :func:`~generator.markup.render_markdown` makes of plain paragraphs, without running it.
+_INERT: Final = r"[^\s*\\`_\[\]<>&#!|~=+{}\t\r\n]"
+"""A character that means nothing to Markdown inside a strong span, and is not a space."""
+_STRONG: Final = re.compile(rf"(?<![*\w])\*\*({_INERT}(?:[^*\\`_\[\]<>&#!|~=+{{}}\t\r\n]*{_INERT})?)\*\*(?![*\w])")
+"""``**words**`` between spaces or punctuation, with nothing Markdown reads inside."""
+_ITEM: Final = re.compile(r"- (?=\S)")
 
-    Most bios and comments are a few paragraphs of plain words, and Python-Markdown
-    takes a millisecond for each. A text with no character Markdown gives a meaning
-    to, no line that could start a block (a list, a quote, code) and no trailing
-    space (a line break) renders as ``<p>`` paragraphs; anything else returns
-    ``None`` and goes through the real renderer and sanitiser. A property test
-    checks that both agree whenever this one answers.
-    """
-    if not _PLAIN_TEXT.fullmatch(text):
+
+def _plain_inline(line: str) -> str | None:
+    """A line of plain words and ``**strong**`` words as HTML, or ``None`` for anything else."""
+    if "*" in line:
+        rest = _STRONG.sub("", line)
+        if not _PLAIN_TEXT.fullmatch(rest):
+            return None
+        line = _STRONG.sub(r"<strong>\1</strong>", line)
+    elif not _PLAIN_TEXT.fullmatch(line):
         return None
-    paragraphs: list[list[str]] = [[]]
+    return line.replace("\u00a0", "&nbsp;")
+
+
+def plain_markdown(text: str) -> Markup | None:
+    """What :func:`~generator.markup.render_markdown` makes of simple Markdown, without running it.
+
+    Most bios, comments and summaries are a few paragraphs of plain words, now and then
+    a ``**strong**`` word or a short ``- `` list, and Python-Markdown takes a millisecond
+    for each. A text made only of such blocks (no other character Markdown gives a
+    meaning to, no line that could start another kind of block, no trailing space, no
+    list after a list) renders here; anything else returns ``None`` and goes through
+    the real renderer and sanitiser. A property test checks that both agree whenever
+    this one answers.
+    """
+    if not _PLAIN_TEXT.fullmatch(text.replace("*", "")):
+        return None
+    blocks: list[list[str]] = [[]]
     for line in text.strip("\n").split("\n"):
         if not line:
-            if paragraphs[-1]:
-                paragraphs.append([])
+            if blocks[-1]:
+                blocks.append([])
             continue
-        if line != line.rstrip() or _BLOCK_START.match(line):
+        if line != line.rstrip():
             return None
-        paragraphs[-1].append(line.replace("\u00a0", "&nbsp;"))
-    html = "\n".join("<p>" + "\n".join(lines) + "</p>" for lines in paragraphs if lines)
-    return Markup(html)  # only plain characters, checked above
+        blocks[-1].append(line)
+    html: list[str] = []
+    after_list = False
+    for lines in blocks:
+        if not lines:
+            continue
+        items = [line[2:] for line in lines if _ITEM.match(line)]
+        if items and len(items) == len(lines):
+            if after_list:
+                return None  # two lists apart are one loose list to Markdown: its own layout
+            drawn = [_plain_inline(item) for item in items]
+            if any(d is None or _BLOCK_START.match(item) for d, item in zip(drawn, items, strict=True)):
+                return None
+            html.append("<ul>\n" + "\n".join(f"<li>{d}</li>" for d in drawn) + "\n</ul>")
+            after_list = True
+            continue
+        drawn = [_plain_inline(line) for line in lines]
+        if any(d is None or _BLOCK_START.match(line) for d, line in zip(drawn, lines, strict=True)):
+            return None
+        html.append("<p>" + "\n".join(d for d in drawn if d is not None) + "</p>")
+        after_list = False
+    return Markup("\n".join(html))  # only plain characters and <strong>, <ul>, <li>, checked above
 
 
 class MarkdownCache:

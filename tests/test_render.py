@@ -557,13 +557,34 @@ def test_region_and_skill_names() -> None:
     assert humanise("seo") == "SEO" and humanise("3d-modeling") == "3D modeling"
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from([*"abcéà Z.,;:?'’()-0123456789\n\u00a0«»\"/%@$#*_[]<>&!", "\n\n", "  ", "1. ", "- "])))
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"abcéà Z.,;:?'’()-0123456789\n\u00a0«»\"/%@$#*_[]<>&!", "\n\n", "  ", "1. ", "- ", "\n- ", "**", " **"]
+        )
+    )
+)
 def test_plain_paragraphs_render_like_markdown(pieces: list[str]) -> None:
     text = "".join(pieces)
     fast = plain_markdown(text)
     if fast is not None:
         assert str(fast) == str(render_markdown(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Scope: **social media** for a client.\n\n- kick-off on 2023-11-21\n- delivery planned\n",
+        "**Bold** start, then (**bracketed**).",
+        "- one\n- two\n\nA closing paragraph.",
+        "Line one\nline two\n\nSecond paragraph with\u00a0a no-break space.",
+    ],
+)
+def test_simple_markdown_takes_the_fast_path_and_agrees(text: str) -> None:
+    fast = plain_markdown(text)
+    assert fast is not None
+    assert str(fast) == str(render_markdown(text))
 
 
 def test_chart_geometry() -> None:
