@@ -62,6 +62,11 @@ def output_key(output: Path) -> str:
     return hashlib.blake2b(os.fsencode(output.absolute()), digest_size=8).hexdigest()
 
 
+def mirror_folder(cache: Path, output: Path) -> Path:
+    """Where the cache keeps the search documents of ``output``."""
+    return cache / f"{SEARCH_PREFIX}{output_key(output)}"
+
+
 def manifest_name(output: Path) -> str:
     """The name of the manifest of ``output`` in the cache folder."""
     return f"{MANIFEST_PREFIX}{output_key(output)}.pickle"
@@ -170,7 +175,7 @@ def forget_output(root: Path, output: Path) -> None:
     forget_manifest(root, output)
     folder = cache_folder(root)
     if folder is not None:
-        shutil.rmtree(folder / f"{SEARCH_PREFIX}{output_key(output)}", ignore_errors=True)
+        shutil.rmtree(mirror_folder(folder, output), ignore_errors=True)
 
 
 class Layout:
@@ -187,29 +192,24 @@ class Layout:
             return self.mirror.joinpath(*parts[1:])
         return self.output.joinpath(*parts)
 
-    def state(self, path: str) -> FileState | None:
-        """Size and modification time of a file as it is now (hash left empty), ``None`` if it is not a file."""
+    def intact(self, path: str, recorded: FileState | None) -> bool:
+        """Whether a file is still exactly as the previous build wrote it (same size and modification time)."""
+        if recorded is None:
+            return False
         try:
             found = os.lstat(self.disk(path))
         except OSError:
-            return None
-        if not stat.S_ISREG(found.st_mode):
-            return None
-        return ("", found.st_size, found.st_mtime_ns)
-
-    def intact(self, path: str, recorded: FileState | None) -> bool:
-        """Whether a file is still exactly as the previous build wrote it."""
-        now = self.state(path)
-        return recorded is not None and now is not None and now[1:] == recorded[1:]
+            return False
+        return stat.S_ISREG(found.st_mode) and (found.st_size, found.st_mtime_ns) == recorded[1:]
 
 
-def intact_units(manifest: Manifest, site: Layout) -> dict[str, str]:
+def intact_units(manifest: Manifest, layout: Layout) -> dict[str, str]:
     """The digests of the units whose every file is still as the previous build wrote it."""
     files = manifest.files
     return {
         key: digest
         for key, (digest, paths) in manifest.units.items()
-        if all(site.intact(path, files.get(path)) for path in paths)
+        if all(layout.intact(path, files.get(path)) for path in paths)
     }
 
 
@@ -218,8 +218,8 @@ def unchanged(root: Path, output: Path, stamp: str) -> Manifest | None:
     manifest = load_manifest(root, output)
     if manifest is None or manifest.stamp != stamp:
         return None
-    site = Layout(output, root / CACHE_DIR / f"{SEARCH_PREFIX}{output_key(output)}")
-    if not all(site.intact(path, recorded) for path, recorded in manifest.files.items()):
+    layout = Layout(output, mirror_folder(root / CACHE_DIR, output))
+    if not all(layout.intact(path, recorded) for path, recorded in manifest.files.items()):
         return None
     return manifest
 
@@ -242,9 +242,9 @@ class Publisher:
         folder = cache_folder(root) if cache else None
         self.cache = folder
         self.manifest = load_manifest(root, output) if folder is not None else None
-        mirror = folder / f"{SEARCH_PREFIX}{output_key(output)}" if folder is not None else output / SEARCH_SOURCE
-        self.site = Layout(output, mirror)
-        self.previous: dict[str, str] = intact_units(self.manifest, self.site) if self.manifest is not None else {}
+        mirror = mirror_folder(folder, output) if folder is not None else output / SEARCH_SOURCE
+        self.layout = Layout(output, mirror)
+        self.previous: dict[str, str] = intact_units(self.manifest, self.layout) if self.manifest is not None else {}
         """Digests of the units the renderer need not draw again."""
 
     def publish(self, items: Iterable[Output | Unit]) -> Published:
@@ -261,7 +261,7 @@ class Publisher:
     def _whole(self, items: Iterable[Output | Unit]) -> Published:
         written: dict[str, str] = {}
         units: dict[str, tuple[str, tuple[str, ...]]] = {}
-        cache, mirror = self.cache, self.site.mirror
+        cache, mirror = self.cache, self.layout.mirror
         if cache is not None:
             shutil.rmtree(mirror, ignore_errors=True)  # the cache's own folder: made again from scratch
             ensure_folder(cache)
@@ -274,7 +274,7 @@ class Publisher:
                 for output in outputs:
                     written[output.path] = digest_bytes(output.content)
                     if cache is not None and output.path.startswith(SEARCH_SOURCE + "/"):
-                        _write_file(self.site.disk(output.path), output.content)
+                        _write_file(self.layout.disk(output.path), output.content)
                     else:
                         yield output
 
@@ -288,7 +288,7 @@ class Publisher:
 
         write_site(self.output, files(), finish)
         if cache is not None:
-            recorded = {path: (h, *_stat_at(self.site.disk(path))) for path, h in written.items()}
+            recorded = {path: (h, *_stat_at(self.layout.disk(path))) for path, h in written.items()}
             manifest = Manifest(str(self.output.absolute()), units, recorded, self.stamp, self.summary)
             save_manifest(self.root, manifest)
         published = [p for p in written if not p.startswith(SEARCH_SOURCE + "/")]
@@ -305,7 +305,7 @@ class Publisher:
     # -- only what changed, in place
 
     def _update(self, items: Iterable[Output | Unit], manifest: Manifest) -> Published:
-        site, old = self.site, manifest.files
+        layout, old = self.layout, manifest.files
         staging = Staging(self.output)
         try:
             files: dict[str, FileState] = {}
@@ -319,12 +319,12 @@ class Publisher:
                 nonlocal searched
                 h = digest_bytes(output.content)
                 recorded = old.get(output.path)
-                if recorded is not None and recorded[0] == h and site.intact(output.path, recorded):
+                if recorded is not None and recorded[0] == h and layout.intact(output.path, recorded):
                     files[output.path] = recorded
                 elif output.path.startswith(SEARCH_SOURCE + "/"):
                     # The cache's copy is rewritten at once: the manifest still holds the old
                     # state, so a build that fails after this redoes the document.
-                    target = site.disk(output.path)
+                    target = layout.disk(output.path)
                     _write_file(target, output.content)
                     files[output.path] = (h, *_stat_at(target))
                     searched = True
@@ -350,14 +350,14 @@ class Publisher:
             index_files = [p for p in old if p.startswith(INDEX_FOLDER + "/")]
             for path in gone_documents:  # in the cache: a member who left the search with their page
                 with contextlib.suppress(FileNotFoundError):
-                    site.disk(path).unlink()
-            index_intact = bool(index_files) and all(site.intact(p, old[p]) for p in index_files)
+                    layout.disk(path).unlink()
+            index_intact = bool(index_files) and all(layout.intact(p, old[p]) for p in index_files)
             if self.search is not None and (searched or gone_documents or not index_intact):
-                for path in _index(self.search, site.mirror, staging.path):
+                for path in _index(self.search, layout.mirror, staging.path):
                     content = (staging.path / path).read_bytes()
                     h = digest_bytes(content)
                     recorded = old.get(path)
-                    if recorded is not None and recorded[0] == h and site.intact(path, recorded):
+                    if recorded is not None and recorded[0] == h and layout.intact(path, recorded):
                         files[path] = recorded
                     else:
                         pending[path] = h
@@ -366,7 +366,7 @@ class Publisher:
             removed = [p for p in old if p not in files and p not in pending and not p.startswith(SEARCH_SOURCE + "/")]
             forget_manifest(self.root, self.output)  # from here on the output is being changed
             for path, h in pending.items():
-                target = site.disk(path)
+                target = layout.disk(path)
                 try:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     os.replace(staging.path / path, target)
@@ -374,7 +374,7 @@ class Publisher:
                     raise OutputError(f"cannot write {str(target)!r}: {exc.strerror}") from None
                 files[path] = (h, *_stat_at(target))
             for path in removed:
-                _remove_file(self.output, site.disk(path))
+                _remove_file(self.output, layout.disk(path))
         finally:
             staging.discard()
         save_manifest(self.root, Manifest(manifest.output, units, files, self.stamp, self.summary))
