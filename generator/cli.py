@@ -361,6 +361,15 @@ def build(
         f"Built {result.members:,} members, {result.engagements:,} engagements, {result.pages:,} pages "
         f"in {time.perf_counter() - started:.1f} s into {result.output}"
     )
+    done = result.published
+    if done is not None and done.incremental:
+        if done.written == done.removed == done.rendered == 0:
+            click.echo("Nothing changed since the last build: no file was written.")
+        else:
+            click.echo(
+                f"Incremental: {done.rendered:,} of {done.rendered + done.kept:,} page groups drawn again, "
+                f"{done.written:,} files written, {done.removed:,} removed, the rest left as they were."
+            )
 
 
 @cli.command()

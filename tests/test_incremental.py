@@ -21,11 +21,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from generator import render as render_module
 from generator.build import BuildFailed, BuildResult, build
 from generator.cache import CACHE_DIR
 from generator.check import check_site
+from generator.cli import cli
 from generator.publish import manifest_name
 
 from .test_synthetic import make_network_module
@@ -312,3 +314,16 @@ def test_an_update_killed_at_any_moment_is_completed_by_the_next_build(network: 
     assert finished.returncode == 0, finished.stderr
     assert not [p.name for p in output.parent.iterdir() if p.name.startswith("._site.new-")]
     assert_same_as_clean(network, tmp_path)
+
+
+def test_the_command_says_what_an_incremental_build_did(network: Path) -> None:
+    runner = CliRunner()
+    arguments = ["-C", str(network), "build", "--today", str(TODAY)]
+    first = runner.invoke(cli, arguments)
+    assert first.exit_code == 0 and "Incremental" not in first.output
+    again = runner.invoke(cli, arguments)
+    assert again.exit_code == 0 and "Nothing changed since the last build: no file was written." in again.output
+    edit_member(network)
+    edited = runner.invoke(cli, arguments)
+    assert edited.exit_code == 0
+    assert re.search(r"Incremental: \d+ of \d+ page groups drawn again, [1-9]\d* files written", edited.output)
