@@ -540,7 +540,7 @@ class Fragments:
             caution=self.fmt.number(config.caution_threshold),
         )
         self.decimal = str(self.fmt.locale.number_symbols.get("latn", self.fmt.locale.number_symbols)["decimal"])
-        self._cards: dict[tuple[str, str], str] = {}
+        self._cards: dict[tuple[str, str, bool], str] = {}
         self._names: dict[str, str] = {}
         self._engagements: dict[str, list[Any]] = {}
         """Engagement id → [its HTML, how many pages still have to show it]."""
@@ -607,15 +607,21 @@ class Fragments:
 
     # -- cards
 
-    def cards(self, cards: Iterable[Card], base: str) -> Markup:
-        """Cards of the directory, skill and region pages; ``base`` leads from the page to the language's root."""
+    def cards(self, cards: Iterable[Card], base: str, ranked: bool = False) -> Markup:
+        """Cards of the directory, skill and region pages; ``base`` leads from the page to the language's root.
+
+        Only the directory's cards carry their rank (``ranked``), for its script: on a
+        skill or region page a rank would change whenever anyone anywhere moves up or
+        down, and that page would have to be written again for nothing it shows.
+        """
         base = "" if base == "./" else base
         found = self._cards
         parts = []
         for card in cards:
-            html = found.get((card.id, base))
+            html = found.get((card.id, base, ranked))
             if html is None:
-                html = found[(card.id, base)] = self._card(card, base)
+                rank = self.index.rank[card.id] if ranked else None
+                html = found[(card.id, base, ranked)] = self._card(card, base, rank)
             parts.append(html)
         return Markup('<div class="cards">\n' + "\n".join(parts) + "\n</div>")
 
@@ -674,7 +680,7 @@ class Fragments:
             f'<template id="badge-template"><ul>{badges}</ul></template>'
         )
 
-    def _card(self, c: Card, base: str, rank: int | None = None) -> str:
+    def _card(self, c: Card, base: str, rank: int | None) -> str:
         name = _e(c.name)
         where = f"{_e(c.location)}, " if c.location else ""
         badges = self.badge_items(c)
@@ -688,11 +694,11 @@ class Fragments:
                 extra = f' <span class="more">{self._say(self.more, num=str(more))}</span>'
             skills = f'<p class="card-skills"><span class="card-skills-label">{label}</span> {links}{extra}</p>'
         left = f'<p class="tag tag-left">{self.words["left"]}</p>' if c.left else ""
+        ranked = "" if rank is None else f' data-rank="{rank}"'
         return (
             f'<article class="member-card{" is-left" if c.left else ""}" data-member="{c.id}" '
             f'data-skills="{" ".join(c.skills)}" data-region="{c.region}" data-relationship="{c.relationship}" '
-            f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}" '
-            f'data-rank="{self.index.rank[c.id] if rank is None else rank}">'
+            f'data-deadlines="{c.deadlines}" data-payment="{c.payment}" data-name="{name}"{ranked}>'
             f'<h3 class="card-name"><a href="{base}members/{c.id}/">{name}</a></h3>{left}'
             f'<p class="card-headline">{_e(c.headline)}</p>'
             f'<p class="card-where">{where}<a href="{base}regions/{c.region}/">{_e(self.region(c.region))}</a></p>'
@@ -1062,9 +1068,11 @@ def render_units(
     yield unit("api", network, lambda: api_outputs(site, scores))
     cards = {c.id: renderer.digest(c) for c in index.cards} if renderer.incremental else {}
 
-    def drawn(shown: Iterable[Card]) -> list[tuple[str, int]]:
-        """The cards of a listing page as its digest sees them: each card's digest and rank."""
-        return [(cards[c.id], index.rank[c.id]) for c in shown] if renderer.incremental else []
+    def drawn(shown: Iterable[Card], ranked: bool = False) -> list[tuple[str, int | None]]:
+        """The cards of a listing page as its digest sees them: each card's digest (and rank, on the directory)."""
+        if not renderer.incremental:
+            return []
+        return [(cards[c.id], index.rank[c.id] if ranked else None) for c in shown]
 
     for language in renderer.languages:
         listing = index.listings[language]  # named and ordered in this language
@@ -1079,7 +1087,7 @@ def render_units(
             )
         )
         for pager in paginate(len(listing.ranked), ""):
-            digest = renderer.digest(("index", pager, summary, drawn(listing.ranked[pager.start : pager.stop])))
+            digest = renderer.digest(("index", pager, summary, drawn(listing.ranked[pager.start : pager.stop], True)))
             yield page(digest, "index.html", pager.path, language, index=listing, pager=pager)
         digest = renderer.digest(("skills", summary))
         yield page(digest, "skills.html", "skills/index.html", language, groups=listing.skills)
