@@ -298,6 +298,11 @@ class Tab:
             self.current.console_errors.append(f"{message.text}{where}")
 
     def _on_request_failed(self, request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED" and "/favicon." in request.url:
+            # Chromium fetches the favicon on its own schedule and cancels it when the tab moves
+            # on; the event can then arrive after the next visit began. Not a fault of the page
+            # (a favicon that is really missing shows as an HTTP error in _on_response).
+            return
         self.current.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def _on_response(self, response: Response) -> None:
