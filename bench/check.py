@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -192,12 +193,29 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def measure(process: subprocess.Popen[bytes], start: float) -> Measurement:
+@dataclass(frozen=True, slots=True)
+class Waited:
+    """What one reaped child cost: its wall time, its resource usage (its waited-for descendants'
+    included), the sampled peak of its whole process tree, and its exit code."""
+
+    seconds: float
+    usage: resource.struct_rusage
+    tree_peak: int | None
+    exit_code: int
+
+    @property
+    def max_rss_bytes(self) -> int:
+        """``ru_maxrss`` in bytes (it is in KiB on Linux and in bytes on macOS)."""
+        return self.usage.ru_maxrss if sys.platform == "darwin" else self.usage.ru_maxrss * 1024
+
+
+def wait_sampled(process: subprocess.Popen[bytes], start: float, interval: float = SAMPLE_SECONDS) -> Waited:
     """Wait for a child started at ``start``, sampling its process tree's memory meanwhile."""
-    sampler = TreeMemorySampler(process.pid) if can_sample_tree() else None
+    sampler = TreeMemorySampler(process.pid, interval) if can_sample_tree() else None
     if sampler is not None:
         sampler.start()
-    # wait4 reaps this child and returns its own resource usage, peak RSS included.
+    # wait4 reaps this one child: its usage includes the descendants it waited for, and
+    # none of an earlier measurement's (unlike getrusage(RUSAGE_CHILDREN)).
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - start
     if sampler is not None:
@@ -205,9 +223,13 @@ def measure(process: subprocess.Popen[bytes], start: float) -> Measurement:
         sampler.join()
     exit_code = os.waitstatus_to_exitcode(status)
     process.returncode = exit_code  # already reaped: tell Popen, so it does not wait again
-    # ru_maxrss is in KiB on Linux and in bytes on macOS.
-    peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
-    return Measurement(seconds, peak, sampler.peak if sampler is not None else None, exit_code)
+    return Waited(seconds, usage, sampler.peak if sampler is not None else None, exit_code)
+
+
+def measure(process: subprocess.Popen[bytes], start: float) -> Measurement:
+    """Wait for a child started at ``start``, sampling its process tree's memory meanwhile."""
+    waited = wait_sampled(process, start)
+    return Measurement(waited.seconds, waited.max_rss_bytes, waited.tree_peak, waited.exit_code)
 
 
 def run_check(network: Path, log: Path) -> Measurement:

@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from check import REPO_ROOT, TreeMemorySampler, can_sample_tree, child_env, count_stats, prepare_network
+from check import REPO_ROOT, child_env, count_stats, prepare_network, wait_sampled
 from make_network import GENERATOR_VERSION, NetworkStats
 from review import GIT_ENV, prepare_repository
 
@@ -166,24 +166,13 @@ def measure(command: Sequence[str], env: dict[str, str], log: Path, cwd: Path | 
     with log.open("wb") as output:
         start = time.perf_counter()
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
-        sampler = TreeMemorySampler(process.pid, SAMPLE_SECONDS) if can_sample_tree() else None
-        if sampler is not None:
-            sampler.start()
-        # wait4 reaps this one child: its usage includes the descendants it waited for, and
-        # none of an earlier measurement's (unlike getrusage(RUSAGE_CHILDREN)).
-        _, status, usage = os.wait4(process.pid, 0)
-        wall = time.perf_counter() - start
-        if sampler is not None:
-            sampler.done.set()
-            sampler.join()
-    process.returncode = os.waitstatus_to_exitcode(status)  # reaped already: Popen must not wait again
-    rss = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+        waited = wait_sampled(process, start, SAMPLE_SECONDS)
     return Run(
-        wall_s=wall,
-        cpu_s=usage.ru_utime + usage.ru_stime,
-        max_rss_bytes=rss,
-        tree_pss_bytes=sampler.peak if sampler is not None else None,
-        exit_code=process.returncode,
+        wall_s=waited.seconds,
+        cpu_s=waited.usage.ru_utime + waited.usage.ru_stime,
+        max_rss_bytes=waited.max_rss_bytes,
+        tree_pss_bytes=waited.tree_peak,
+        exit_code=waited.exit_code,
     )
 
 

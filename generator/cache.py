@@ -125,7 +125,7 @@ def save_signed(root: Path, name: str, value: Any) -> None:
     mac = hmac.new(key, header + payload, hashlib.sha256).digest()
     with contextlib.suppress(OSError):
         ensure_folder(folder)
-        _replace(folder / name, header + mac + payload)
+        replace_file(folder / name, header + mac + payload)
 
 
 def ensure_folder(folder: Path) -> None:
@@ -147,8 +147,8 @@ def save_records(root: Path, records: Mapping[str, CachedRecord]) -> None:
     save_signed(root, RECORDS_FILE, dict(records))
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Write beside, then rename: a run killed meanwhile leaves the old cache or the new one, whole."""
+def replace_file(path: Path, data: bytes) -> None:
+    """Write beside, then rename: a run killed meanwhile leaves the old file or the new one, whole."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as handle:

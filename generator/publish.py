@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, save_signed, stat_key
+from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, replace_file, save_signed, stat_key
 from .diagnostics import Diagnostic
 from .search import INDEX_FOLDER, SEARCH_SOURCE
 from .write import (
@@ -329,7 +329,7 @@ class Publisher:
                     files[output.path] = (h, *_stat_at(target))
                     searched = True
                 else:
-                    _guarded(staging.write, output)
+                    staging.write_all((output,))  # a full disk becomes a clear error
                     pending[output.path] = h
 
             for item in items:
@@ -402,21 +402,11 @@ def _outputs(item: Output | Unit) -> tuple[Output, ...]:
     return item.outputs
 
 
-def _guarded(write: Callable[[Output], None], output: Output) -> None:
-    """Write one file, turning a full disk or a permission problem into a clear error."""
-    try:
-        write(output)
-    except OSError as exc:
-        raise OutputError(f"cannot write the site's file {output.path!r}: {exc.strerror}") from None
-
-
 def _write_file(target: Path, content: bytes) -> None:
     """Write a file beside its final name, then rename it: readers see the old bytes or the new, whole."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.tmp")
-        temporary.write_bytes(content)
-        os.replace(temporary, target)
+        replace_file(target, content)
     except OSError as exc:
         raise OutputError(f"cannot write {str(target)!r}: {exc.strerror}") from None
 

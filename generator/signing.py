@@ -47,7 +47,7 @@ from .fields import (
     Slug,
     Text,
 )
-from .model import Attestation, Engagement, Member, SigningKey, Site, Source
+from .model import Attestation, Engagement, Member, Resolution, SigningKey, Site, Source, Withdrawal
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
 
 NAMESPACE: Final = "triangle"
@@ -495,22 +495,16 @@ def subjects(site: Site, signed_only: bool = False) -> list[Subject]:
         for attestation in engagement.attestations:
             if attestation.signature is not None or not signed_only:
                 found.append(_attestation_subject(attestation, engagement))
-    for resolution in site.resolutions.values():
-        if resolution.signature is not None or not signed_only:
-            source = resolution.source
-            found.append(
-                Subject(
-                    "resolution", source.path, source, resolution.by, resolution.date, resolution.signature, resolution
+    rulings: tuple[tuple[str, Iterable[Resolution | Withdrawal]], ...] = (
+        ("resolution", site.resolutions.values()),
+        ("withdrawal", site.withdrawals.values()),
+    )
+    for kind, records in rulings:  # a coordinator's records: signed by ``by``, dated
+        for record in records:
+            if record.signature is not None or not signed_only:
+                found.append(
+                    Subject(kind, record.source.path, record.source, record.by, record.date, record.signature, record)
                 )
-            )
-    for withdrawal in site.withdrawals.values():
-        if withdrawal.signature is not None or not signed_only:
-            source = withdrawal.source
-            found.append(
-                Subject(
-                    "withdrawal", source.path, source, withdrawal.by, withdrawal.date, withdrawal.signature, withdrawal
-                )
-            )
     found.sort(key=lambda s: s.path)
     return found
 
