@@ -136,15 +136,62 @@ def ensure_folder(folder: Path) -> None:
         ignore.write_text("# Triangle's cache (safe to delete): never committed.\n*\n", encoding="utf-8")
 
 
+CHANGES_FILE: Final = "records-changes.pickle"
+"""The records changed since :data:`RECORDS_FILE` was written (see :class:`RecordStore`)."""
+CHANGES_SHARE: Final = 0.05
+"""Up to this share of the records (and at least :data:`CHANGES_MIN`) only the changes are written."""
+CHANGES_MIN: Final = 1000
+
+
+class RecordStore:
+    """The cached parses of a site: a whole file, and a small file of the changes since.
+
+    Writing the parses of 150,000 files takes two seconds, and a run after an edit
+    changes a handful: those are kept in :data:`CHANGES_FILE`, which names the whole
+    file it applies to (a random tag saved inside it), so that changes are never
+    applied to another version of it. When the changes outgrow :data:`CHANGES_SHARE`
+    of the records, the whole file is written again and the changes dropped.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        saved = load_signed(root, RECORDS_FILE)
+        ok = isinstance(saved, tuple) and len(saved) == 2 and isinstance(saved[0], bytes) and isinstance(saved[1], dict)
+        self.tag: bytes = saved[0] if ok else b""
+        self.whole: dict[str, CachedRecord] = saved[1] if ok else {}
+        """The records as the whole file has them."""
+        changes = load_signed(root, CHANGES_FILE) if ok else None
+        valid = isinstance(changes, tuple) and len(changes) == 2 and changes[0] == self.tag
+        self.changes: dict[str, CachedRecord | None] = {}
+        if valid and isinstance(changes, tuple) and isinstance(changes[1], dict):
+            self.changes = changes[1]
+        """Changes since the whole file: a record, or ``None`` for a file that is gone."""
+        self.records = dict(self.whole)
+        for path, entry in self.changes.items():
+            if entry is None:
+                self.records.pop(path, None)
+            else:
+                self.records[path] = entry
+
+    def save(self, records: Mapping[str, CachedRecord]) -> None:
+        """Keep ``records`` for the next run: only their changes when they are few."""
+        whole = self.whole
+        changes: dict[str, CachedRecord | None] = {p: e for p, e in records.items() if whole.get(p) is not e}
+        changes.update((path, None) for path in whole.keys() - records.keys())
+        if self.tag and len(changes) <= max(CHANGES_MIN, CHANGES_SHARE * len(records)):
+            save_signed(self.root, CHANGES_FILE, (self.tag, changes))
+            return
+        self.tag, self.whole, self.changes = secrets.token_bytes(16), dict(records), {}
+        save_signed(self.root, RECORDS_FILE, (self.tag, self.whole))
+        folder = cache_folder(self.root)
+        if folder is not None:
+            with contextlib.suppress(OSError):
+                (folder / CHANGES_FILE).unlink()  # void anyway: it names the former tag
+
+
 def load_records(root: Path) -> dict[str, CachedRecord]:
     """The cached parses of the site in ``root``, or nothing when the cache is absent or not to be trusted."""
-    records = load_signed(root, RECORDS_FILE)
-    return records if isinstance(records, dict) else {}
-
-
-def save_records(root: Path, records: Mapping[str, CachedRecord]) -> None:
-    """Keep the parses for the next run."""
-    save_signed(root, RECORDS_FILE, dict(records))
+    return RecordStore(root).records
 
 
 def replace_file(path: Path, data: bytes) -> None:

@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cache import CACHE_DIR, FORMAT, RECORDS_FILE, code_digest, load_records
+from generator import cache as cache_module
+from generator.cache import (
+    CACHE_DIR,
+    CHANGES_FILE,
+    FORMAT,
+    RECORDS_FILE,
+    code_digest,
+    load_records,
+    save_signed,
+    stat_key,
+)
 from generator.check import CheckResult, check_site
 from generator.cli import cli
 
@@ -88,6 +98,47 @@ def test_deleted_and_added_files(network: Path) -> None:
     assert outcome(warm) == outcome(check_site(network, TODAY, cache=False))
     assert any(d.path.endswith("renamed.yml") for d in warm.diagnostics)
     assert target.relative_to(network).as_posix() not in load_records(network)
+
+
+def test_a_few_changes_are_kept_beside_the_whole_cache(network: Path) -> None:
+    check_site(network, TODAY, cache=True)
+    whole = network / CACHE_DIR / RECORDS_FILE
+    before = whole.stat().st_mtime_ns, whole.read_bytes()
+    member = sorted((network / "content" / "members").glob("*.yml"))[0]
+    member.write_text(member.read_text(encoding="utf-8").replace("headline:", "headline: Changed,", 1), "utf-8")
+    gone = first_attestation(network)
+    gone.unlink()
+    warm = check_site(network, TODAY, cache=True)
+    assert (whole.stat().st_mtime_ns, whole.read_bytes()) == before  # only the changes were written
+    assert (network / CACHE_DIR / CHANGES_FILE).is_file()
+    records = load_records(network)
+    assert records[member.relative_to(network).as_posix()][0] == stat_key(os.lstat(member))  # the new version
+    assert gone.relative_to(network).as_posix() not in records
+    assert outcome(warm) == outcome(check_site(network, TODAY, cache=True)) == outcome(check_site(network, TODAY))
+
+
+def test_many_changes_rewrite_the_whole_cache(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cache_module, "CHANGES_MIN", 0)
+    monkeypatch.setattr(cache_module, "CHANGES_SHARE", 0.0)
+    check_site(network, TODAY, cache=True)
+    member = sorted((network / "content" / "members").glob("*.yml"))[0]
+    member.write_text(member.read_text(encoding="utf-8").replace("headline:", "headline: Changed,", 1), "utf-8")
+    warm = check_site(network, TODAY, cache=True)
+    assert not (network / CACHE_DIR / CHANGES_FILE).exists()
+    assert outcome(warm) == outcome(check_site(network, TODAY))
+    assert len(load_records(network)) == warm.files
+
+
+def test_changes_made_for_another_whole_cache_are_ignored(network: Path) -> None:
+    """Changes name the whole file they apply to: a forged or stale one is never applied."""
+    cold = check_site(network, TODAY, cache=True)
+    path = sorted((network / "content" / "members").glob("*.yml"))[0].relative_to(network).as_posix()
+    entry = load_records(network)[path]
+    for tag in (b"", bytes(16)):  # no tag, another whole file's tag
+        save_signed(network, CHANGES_FILE, (tag, {path: None}))
+        assert path in load_records(network)
+        assert outcome(check_site(network, TODAY, cache=True)) == outcome(cold)
+    assert load_records(network)[path][0] == entry[0]
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "garbage", "other-key", "forged"])
