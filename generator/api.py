@@ -239,11 +239,17 @@ def members_export(site: Site, scores: Scores) -> bytes:
     return listing_bytes(head, "members", document["members"])
 
 
-def api_outputs(site: Site, scores: Scores) -> Iterator[Output]:
-    """The four files under ``api/``, in path order: both documents and their schemas."""
+API_DOCUMENTS: Final = ("engagements", "members")
+"""The documents under ``api/``, each published with its JSON schema."""
+
+
+def api_outputs(site: Site, scores: Scores, document: str | None = None) -> Iterator[Output]:
+    """The files under ``api/``, in path order: one of the :data:`API_DOCUMENTS` and its schema, or all."""
     base_url = site_base_url(site)
-    head = {"schema": API_SCHEMA, "generated": scores.today.isoformat()}
-    yield Output("api/engagements.json", listing_bytes(head, "engagements", engagement_entries(site, scores)))
-    yield Output("api/engagements.schema.json", json_bytes(engagements_schema(base_url)))
-    yield Output("api/members.json", members_export(site, scores))
-    yield Output("api/members.schema.json", json_bytes(members_schema(base_url)))
+    if document in (None, "engagements"):
+        head = {"schema": API_SCHEMA, "generated": scores.today.isoformat()}
+        yield Output("api/engagements.json", listing_bytes(head, "engagements", engagement_entries(site, scores)))
+        yield Output("api/engagements.schema.json", json_bytes(engagements_schema(base_url)))
+    if document in (None, "members"):
+        yield Output("api/members.json", members_export(site, scores))
+        yield Output("api/members.schema.json", json_bytes(members_schema(base_url)))

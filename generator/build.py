@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cache import code_digest
-from .check import CheckResult, Snapshot, check_site, snapshot
+from .check import CheckResult, Snapshot, check_site, no_gc, snapshot
 from .config import load_config
 from .diagnostics import Diagnostic, Severity, TriangleError
 from .publish import Manifest, Published, Publisher, unchanged
@@ -113,6 +113,20 @@ def build(
     changed are written (see :mod:`generator.publish`); when no input changed at all
     and the output is as the last build left it, nothing is done.
     """
+    with no_gc():  # the whole build makes millions of objects and next to no reference cycles
+        return _build(root, today, strict=strict, output=output, search=search, cache=cache, progress=progress)
+
+
+def _build(
+    root: Path,
+    today: dt.date,
+    *,
+    strict: bool,
+    output: Path | None,
+    search: bool,
+    cache: bool,
+    progress: Progress | None,
+) -> BuildResult:
     timings: dict[str, float] = {}
     start = time.perf_counter()
     shot = snapshot(root) if cache else None

@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .check import CheckResult, check_site
+from .check import CheckResult, check_site, no_gc
 from .diagnostics import Diagnostic, TriangleError, UsageError
 from .report import as_github, as_json, as_text, strict, summary
 from .schema import RECORDS, json_schema_text, reference_markdown
@@ -731,7 +731,8 @@ def review(ctx: click.Context, base_ref: str, head_ref: str, fmt: str, today: dt
     from .review_report import as_json as review_json
     from .revisions import read_revisions
 
-    result = review_change(read_revisions(site_root(ctx), base_ref, head_ref, resolve_today(today)))
+    with no_gc():  # two whole networks read, checked and scored: see no_gc
+        result = review_change(read_revisions(site_root(ctx), base_ref, head_ref, resolve_today(today)))
     markdown = as_markdown(result)
     if fmt == "json":
         click.echo(review_json(result))

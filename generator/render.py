@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from .api import api_outputs
+from .api import API_DOCUMENTS, api_outputs
 from .badges import badge_inputs, badge_members, member_badges
 from .cache import code_digest
 from .diagnostics import UsageError
@@ -185,8 +185,8 @@ def public_path(path: str) -> str:
 class Renderer:
     """Holds what every page needs: environments per language, asset names, base URL.
 
-    It also remembers the address of every page it rendered (language-independent),
-    so that ``sitemap.xml`` can list them all at the end without another pass.
+    It also holds the address of every page (language-independent) for ``sitemap.xml``,
+    listed before any page is rendered so that any process can write the sitemap.
     """
 
     def __init__(
@@ -292,7 +292,6 @@ class Renderer:
         path: str,
         language: str,
         *,
-        in_sitemap: bool = True,
         from_root: bool = False,
         **context: Any,
     ) -> Output:
@@ -347,8 +346,6 @@ class Renderer:
 
         public = public_path(path)
         alternates = [(lang, link(self.prefix(lang) + public), self.absolute(path, lang)) for lang in self.languages]
-        if in_sitemap:
-            self.sitemap.add(path)
         try:
             html = env.get_template(template).render(
                 page_path=path,
@@ -918,12 +915,154 @@ class Fragments:
 
 
 PARALLEL_THRESHOLD: Final = 2000
-"""Members from which member pages are rendered in worker processes (below, forking costs more)."""
+"""Members from which the site is rendered in worker processes (below, forking costs more)."""
 CHUNK: Final = 100
-"""Members per task handed to a worker process."""
+"""Members per task handed to a worker process (badges go :data:`BADGE_CHUNK` at a time)."""
+BADGE_CHUNK: Final = 2000
+"""Members whose badges make one task: a badge is two small files, a page is a big one."""
 
-_WORKER: Renderer | None = None
-"""The renderer a forked worker inherits from its parent (see :func:`_render_members`)."""
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A piece of the site one process renders alone, as a list of units in a fixed order.
+
+    ``kind`` says which (see :meth:`_Plan.units`); ``members`` are the member ids of a
+    ``members`` or ``badges`` part, ``language`` the language of a ``listings`` or
+    ``network`` part, or the document of an ``api`` part.
+    """
+
+    kind: str
+    members: tuple[str, ...] = ()
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingPage:
+    """One page of a listing (the directory, a skill, a region) and what its digest is made of."""
+
+    template: str
+    path: str
+    head: tuple[Any, ...]
+    """What the page is (its kind, group and place among the group's pages)."""
+    shown: tuple[Card, ...]
+    """The cards it draws."""
+    context: dict[str, Any]
+    summary: bool = True
+    """Whether it shows the directory's summary (the skills and regions with their counts)."""
+
+
+class _Plan:
+    """What the parts of one build share, worked out once before any worker is forked."""
+
+    def __init__(self, renderer: Renderer, previous: Mapping[str, str], versions: Versions | None) -> None:
+        self.renderer = renderer
+        self.known = previous if renderer.incremental else {}
+        # Pages about the whole network follow from every record: one digest of all their versions.
+        self.network = renderer.digest(("network", sorted(versions.items()))) if versions is not None else ""
+        index = renderer.index
+        self.cards = {c.id: renderer.digest(c) for c in index.cards} if renderer.incremental else {}
+        self.member_ids = tuple(card.id for card in index.cards)
+        self.badge_ids = tuple(member_id for member_id, _, _ in badge_members(renderer.site, renderer.scores))
+        renderer.sitemap.update(page.path for language in renderer.languages for page in self.listing(language))
+        renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in self.member_ids)
+        renderer.sitemap.update(("network/index.html", "method/index.html"))
+
+    def parts(self) -> list[Part]:
+        """Every part of the site, in the order the writer receives them."""
+        ids, badges, languages = self.member_ids, self.badge_ids, self.renderer.languages
+        return [
+            # The machine-readable outputs first: in a single process the JSON API builds
+            # large documents in memory, and the peak is lower before the pages' caches exist.
+            *(Part("api", language=document) for document in API_DOCUMENTS),
+            *(Part("listings", language=language) for language in languages),
+            *(Part("members", ids[i : i + CHUNK]) for i in range(0, len(ids), CHUNK)),
+            *(Part("badges", badges[i : i + BADGE_CHUNK]) for i in range(0, len(badges), BADGE_CHUNK)),
+            *(Part("network", language=language) for language in languages),
+            Part("site"),
+        ]
+
+    def unit(self, key: str, digest: str, make: Callable[[], Iterable[Output]]) -> Unit:
+        """A unit, drawn only when its digest is not the one the output already holds."""
+        if self.known.get(key) == digest:
+            return Unit(key, digest, None)
+        return Unit(key, digest, tuple(make()))
+
+    def drawn(self, shown: Iterable[Card], ranked: bool = False) -> list[tuple[str, int | None]]:
+        """The cards of a listing page as its digest sees them: each card's digest (and rank, on the directory)."""
+        if not self.renderer.incremental:
+            return []
+        rank = self.renderer.index.rank
+        return [(self.cards[c.id], rank[c.id] if ranked else None) for c in shown]
+
+    def summary(self, language: str) -> object:
+        """What every listing page of a language shows about the whole directory (its digest's share)."""
+        index = self.renderer.index
+        listing = index.listings[language]
+        return (
+            language,
+            [(g.slug, g.name, len(g.cards), g.proven) for g in listing.skills],
+            [(g.slug, g.name, len(g.cards)) for g in listing.regions],
+            [g.slug for g in listing.popular],
+            len(listing.cards),
+            index.ranked[0].id if index.ranked else None,  # the sample card of the script's template
+        )
+
+    def listing(self, language: str) -> Iterator[ListingPage]:
+        """A language's listing pages, in order."""
+        listing = self.renderer.index.listings[language]  # named and ordered in this language
+        for pager in paginate(len(listing.ranked), ""):
+            shown = listing.ranked[pager.start : pager.stop]
+            yield ListingPage("index.html", pager.path, ("index", pager), shown, {"index": listing, "pager": pager})
+        yield ListingPage("skills.html", "skills/index.html", ("skills",), (), {"groups": listing.skills})
+        yield ListingPage("regions.html", "regions/index.html", ("regions",), (), {"groups": listing.regions})
+        for template, folder, groups in (
+            ("skill.html", "skills", listing.skills),
+            ("region.html", "regions", listing.regions),
+        ):
+            for group in groups:
+                head = (template, group.slug, group.name, group.proven, len(group.cards))
+                for pager in paginate(len(group.cards), f"{folder}/{group.slug}/"):
+                    shown = group.cards[pager.start : pager.stop]
+                    context = {"group": group, "pager": pager}
+                    yield ListingPage(template, pager.path, (*head, pager), shown, context, summary=False)
+
+    def listing_units(self, language: str) -> Iterator[Unit]:
+        """A language's listing pages, each a unit of its own, drawn only when its digest changed."""
+        renderer = self.renderer
+        summary = self.summary(language) if renderer.incremental else None
+        for page in self.listing(language):
+            digest = ""
+            if renderer.incremental:
+                ranked = page.template == "index.html"
+                digest = renderer.digest((page.head, summary if page.summary else None, self.drawn(page.shown, ranked)))
+            key = f"page:{renderer.prefix(language)}{page.path}"
+            if self.known.get(key) == digest:
+                yield Unit(key, digest, None)
+            else:
+                yield Unit(key, digest, (renderer.page(page.template, page.path, language, **page.context),))
+
+    def units(self, part: Part) -> Iterator[Unit]:
+        """The units of one part of the site."""
+        renderer, site, scores = self.renderer, self.renderer.site, self.renderer.scores
+        if part.kind == "api":
+            yield self.unit(f"api/{part.language}", self.network, lambda: api_outputs(site, scores, part.language))
+        elif part.kind == "listings":
+            yield from self.listing_units(part.language)
+        elif part.kind == "members":
+            for member_id in part.members:
+                yield _member_unit(renderer, member_id, self.known)
+        elif part.kind == "badges":
+            yield from _badge_units(renderer, self.known, part.members)
+        elif part.kind == "network":
+            key = f"site/{part.language}"
+            yield self.unit(key, self.network, lambda: _network_pages(renderer, part.language))
+        else:
+            assert part.kind == "site", f"unknown part {part.kind!r}"
+            yield self.unit("site", self.network, lambda: _site_files(renderer))
+
+
+_WORKER: _Plan | None = None
+"""The plan a forked worker inherits from its parent (see :func:`_render_part`)."""
 
 
 def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
@@ -943,58 +1082,54 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
     return Unit(key, digest, tuple(outputs))
 
 
-def _member_units(renderer: Renderer, member_ids: Iterable[str], previous: Mapping[str, str]) -> Iterator[Unit]:
-    for member_id in member_ids:
-        yield _member_unit(renderer, member_id, previous)
-
-
-_WORKER_PREVIOUS: Mapping[str, str] = {}
-
-
-def _render_members(member_ids: list[str]) -> list[tuple[str, str, list[tuple[str, bytes]] | None]]:
-    """In a worker process: the units of a few members, as plain tuples (cheap to send back)."""
+def _render_part(part: Part) -> list[tuple[str, str, list[tuple[str, bytes]] | None]]:
+    """In a worker process: the units of one part, as plain tuples (cheap to send back)."""
     assert _WORKER is not None, "worker processes are forked from a parent that set _WORKER"
     units = [
         (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
-        for unit in _member_units(_WORKER, member_ids, _WORKER_PREVIOUS)
+        for unit in _WORKER.units(part)
     ]
-    for fragments in _WORKER.fragments.values():
-        fragments.forget()  # engagements drawn for this chunk are not shown again here
-    _WORKER.index.forget()
+    for fragments in _WORKER.renderer.fragments.values():
+        fragments.forget()  # engagements drawn for this part are not shown again here
+    _WORKER.renderer.index.forget()
     return units
 
 
-def _parallel_member_units(
-    renderer: Renderer, member_ids: list[str], jobs: int, previous: Mapping[str, str]
-) -> Iterator[Unit]:
-    """Member pages rendered by forked workers, yielded in order: the same bytes as one process makes.
+def _parallel_units(plan: _Plan, parts: list[Part], jobs: int) -> Iterator[Unit]:
+    """Every part rendered by forked workers, yielded in order: the same bytes as one process makes.
 
-    Member pages are nine tenths of the work and independent of each other. Workers
-    are forked, so they share the parent's model and scores instead of receiving
-    them; the garbage collector's bookkeeping is frozen first so that it does not
-    copy every shared page into every worker.
+    The parts are independent of each other. Workers are forked, so they share the
+    parent's model and scores instead of receiving them; the garbage collector's
+    bookkeeping is frozen first so that it does not copy every shared page into every
+    worker. The long parts about the whole network are handed out first, so that they
+    run beside the member pages instead of after them; their units are still
+    yielded in their place.
     """
-    global _WORKER, _WORKER_PREVIOUS
-    chunks = [member_ids[i : i + CHUNK] for i in range(0, len(member_ids), CHUNK)]
-    _WORKER, _WORKER_PREVIOUS = renderer, previous
-    gc.collect()
+    global _WORKER
+    _WORKER = plan
+    if gc.isenabled():  # a build pauses the collector (see check.no_gc): there is no garbage to find
+        gc.collect()
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            for units in pool.map(_render_members, chunks):
-                for key, digest, pages in units:
+            first = [i for i, part in enumerate(parts) if part.kind in ("api", "network")]
+            futures = {i: pool.submit(_render_part, parts[i]) for i in first}
+            futures.update({i: pool.submit(_render_part, part) for i, part in enumerate(parts) if i not in futures})
+            for i in range(len(parts)):
+                for key, digest, pages in futures.pop(i).result():
                     outputs = None if pages is None else tuple(Output(path, content) for path, content in pages)
                     yield Unit(key, digest, outputs)
     finally:
         gc.unfreeze()
-        _WORKER, _WORKER_PREVIOUS = None, {}
+        _WORKER = None
 
 
-def _badge_units(renderer: Renderer, previous: Mapping[str, str]) -> Iterator[Unit]:
-    """Each published member's badges, redrawn only when what they show changed."""
+def _badge_units(renderer: Renderer, previous: Mapping[str, str], members: Iterable[str]) -> Iterator[Unit]:
+    """The badges of ``members`` (published members, by id), redrawn only when what they show changed."""
     root = renderer.base_url
-    for member_id, name, score in badge_members(renderer.site, renderer.scores):
+    for member_id in members:
+        name, score = renderer.site.members[member_id].name, renderer.scores.members[member_id]
         key = f"badges/{member_id}"
         digest = renderer.digest((member_id, name, root, badge_inputs(score)))
         if previous.get(key) == digest:
@@ -1040,98 +1175,40 @@ def render_units(
     ``versions`` holds the record files' versions (from the record cache): digests
     are made of them. Without it no digest is computed and nothing is kept.
 
-    ``jobs`` is how many processes render member pages (default: one per CPU, up to
-    8, for networks of :data:`PARALLEL_THRESHOLD` members or more, where forking
-    pays); the output does not depend on it.
+    ``jobs`` is how many processes render (default: one per CPU, up to 8, for networks
+    of :data:`PARALLEL_THRESHOLD` members or more, where forking pays); the output
+    does not depend on it.
     """
     renderer = Renderer(site, scores, theme, search=search, versions=versions)
-    index = renderer.index
-    known = previous if previous is not None and renderer.incremental else {}
-
-    def unit(key: str, digest: str, make: Callable[[], Iterable[Output]]) -> Unit:
-        if known.get(key) == digest:
-            return Unit(key, digest, None)
-        return Unit(key, digest, tuple(make()))
-
-    def page(digest: str, template: str, path: str, language: str, **context: Any) -> Unit:
-        """A listing page as a unit of its own, drawn only when its digest changed."""
-        renderer.sitemap.add(path)
-        key = f"page:{renderer.prefix(language)}{path}"
-        if known.get(key) == digest:
-            return Unit(key, digest, None)
-        return Unit(key, digest, (renderer.page(template, path, language, **context),))
-
-    # Pages about the whole network follow from every record: one digest of all their versions.
-    network = renderer.digest(("network", sorted(versions.items()))) if versions is not None else ""
-    # The machine-readable outputs first: the JSON API builds large documents in memory,
-    # and the peak is lower before the pages' own lookups and caches exist.
-    yield unit("api", network, lambda: api_outputs(site, scores))
-    cards = {c.id: renderer.digest(c) for c in index.cards} if renderer.incremental else {}
-
-    def drawn(shown: Iterable[Card], ranked: bool = False) -> list[tuple[str, int | None]]:
-        """The cards of a listing page as its digest sees them: each card's digest (and rank, on the directory)."""
-        if not renderer.incremental:
-            return []
-        return [(cards[c.id], index.rank[c.id] if ranked else None) for c in shown]
-
-    for language in renderer.languages:
-        listing = index.listings[language]  # named and ordered in this language
-        summary = renderer.digest(
-            (
-                language,
-                [(g.slug, g.name, len(g.cards), g.proven) for g in listing.skills],
-                [(g.slug, g.name, len(g.cards)) for g in listing.regions],
-                [g.slug for g in listing.popular],
-                len(listing.cards),
-                index.ranked[0].id if index.ranked else None,  # the sample card of the script's template
-            )
-        )
-        for pager in paginate(len(listing.ranked), ""):
-            digest = renderer.digest(("index", pager, summary, drawn(listing.ranked[pager.start : pager.stop], True)))
-            yield page(digest, "index.html", pager.path, language, index=listing, pager=pager)
-        digest = renderer.digest(("skills", summary))
-        yield page(digest, "skills.html", "skills/index.html", language, groups=listing.skills)
-        digest = renderer.digest(("regions", summary))
-        yield page(digest, "regions.html", "regions/index.html", language, groups=listing.regions)
-        for template, folder, groups in (
-            ("skill.html", "skills", listing.skills),
-            ("region.html", "regions", listing.regions),
-        ):
-            for group in groups:
-                head = (template, group.slug, group.name, group.proven, len(group.cards))
-                for pager in paginate(len(group.cards), f"{folder}/{group.slug}/"):
-                    digest = renderer.digest((head, pager, drawn(group.cards[pager.start : pager.stop])))
-                    yield page(digest, template, pager.path, language, group=group, pager=pager)
-    member_ids = [card.id for card in index.cards]
-    renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in member_ids)
+    plan = _Plan(renderer, previous or {}, versions)
+    parts = plan.parts()
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    parallel = jobs > 1 and len(member_ids) >= PARALLEL_THRESHOLD
+    parallel = jobs > 1 and len(plan.member_ids) >= PARALLEL_THRESHOLD
     if parallel and "fork" in multiprocessing.get_all_start_methods():
-        yield from _parallel_member_units(renderer, member_ids, jobs, known)
+        yield from _parallel_units(plan, parts, jobs)
     else:
-        yield from _member_units(renderer, member_ids, known)
-    # Embeddable badges (the colleagues' module).
-    yield from _badge_units(renderer, known)
-    yield unit("site", network, lambda: _network_pages(renderer))
+        for part in parts:
+            yield from plan.units(part)
 
 
-def _network_pages(renderer: Renderer) -> Iterator[Output]:
-    """The assets and the pages about the whole network, then the sitemap (every page is known by now)."""
-    site, scores, index = renderer.site, renderer.scores, renderer.index
+def _site_files(renderer: Renderer) -> Iterator[Output]:
+    """The assets, the sitemap and ``robots.txt``."""
     yield from renderer.static()
-    network = network_view(index)
-    figures = method_figures(site.config.scoring)
-    method = method_document(with_figures(METHOD_DOC.read_text(encoding="utf-8"), figures))
-    settings = method_json(scores)
-    coordinators = index.public(scores.seeds)
-    for language in renderer.languages:
-        yield Output(renderer.prefix(language) + "directory.json", directory_json(index, language))
-        yield renderer.page("network.html", "network/index.html", language, network=network)
-        yield renderer.page(
-            "method.html", "method/index.html", language, document=method, settings=settings, coordinators=coordinators
-        )
-        yield renderer.page("404.html", "404.html", language, in_sitemap=False, from_root=True)
     yield renderer.sitemap_xml()
     yield renderer.robots_txt()
-    for language in renderer.languages:  # each language's feed (the colleagues' module)
-        yield from feed_outputs(site, scores, renderer.base_url, language)
+
+
+def _network_pages(renderer: Renderer, language: str) -> Iterator[Output]:
+    """A language's pages about the whole network, its directory index and its feed."""
+    site, scores, index = renderer.site, renderer.scores, renderer.index
+    figures = method_figures(site.config.scoring)
+    method = method_document(with_figures(METHOD_DOC.read_text(encoding="utf-8"), figures))
+    yield Output(renderer.prefix(language) + "directory.json", directory_json(index, language))
+    yield renderer.page("network.html", "network/index.html", language, network=network_view(index))
+    coordinators = index.public(scores.seeds)
+    settings = method_json(scores)
+    yield renderer.page(
+        "method.html", "method/index.html", language, document=method, settings=settings, coordinators=coordinators
+    )
+    yield renderer.page("404.html", "404.html", language, from_root=True)
+    yield from feed_outputs(site, scores, renderer.base_url, language)  # the colleagues' module

@@ -70,18 +70,26 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(result == 0)
 
 
-def safe_relative(path: str) -> PurePosixPath:
-    """Prove an output path stays inside the site: relative, no '..', no empty or odd parts."""
-    pure = PurePosixPath(path)
+def plain_relative(path: str) -> str:
+    """Prove an output path stays inside the site: relative, no '..', no empty or odd parts.
+
+    A string check, without building a path object: the incremental build checks
+    every file of the last build this way.
+    """
     if (
         not path
-        or pure.is_absolute()
+        or path[0] == "/"
         or "\\" in path
-        or any(part in ("", ".", "..") for part in path.split("/"))
         or "\x00" in path
+        or any(part in ("", ".", "..") for part in path.split("/"))
     ):
         raise AssertionError(f"refusing to write outside the site: {path!r}")
-    return pure
+    return path
+
+
+def safe_relative(path: str) -> PurePosixPath:
+    """:func:`plain_relative`, as a path."""
+    return PurePosixPath(plain_relative(path))
 
 
 def is_ours(folder: Path) -> bool:
