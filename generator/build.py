@@ -22,7 +22,8 @@ from .diagnostics import Diagnostic, Severity, TriangleError
 from .publish import Manifest, Published, Publisher, unchanged
 from .render import DEFAULT_THEME, load_theme, render_units
 from .score import Scores, score_site
-from .search import SEARCH_SOURCE, index_documents
+from .search import SEARCH_SOURCE, index_documents, shard_count
+from .views import public_members
 from .write import Output, Unit
 
 Progress = Callable[[str, int], None]
@@ -162,14 +163,18 @@ def _build(
     start = time.perf_counter()
 
     def indexer(documents: Path, folder: Path) -> None:
-        timings["render"] = time.perf_counter() - start
+        """Index one shard of the search index: its time counts from the first shard's start to the last's end."""
         begin = time.perf_counter()
+        timings.setdefault("render", begin - start)
         index_documents(documents, folder)
-        timings["search"] = time.perf_counter() - begin
+        timings["search"] = time.perf_counter() - start - timings["render"]
 
     members = sum(1 for m in site.members.values() if m.status != "withdrawn")
     summary = (members, len(site.engagements), checked.diagnostics)
-    publisher = Publisher(root, target, cache=cache, search=indexer if search else None, stamp=stamp, summary=summary)
+    shards = shard_count(len(public_members(site, scores)))  # as the renderer counts them
+    publisher = Publisher(
+        root, target, cache=cache, search=indexer if search else None, stamp=stamp, summary=summary, shards=shards
+    )
     items = render_units(site, scores, theme, search=search, previous=publisher.previous, versions=checked.versions)
     published = publisher.publish(_counted(items, progress))
     timings.setdefault("render", time.perf_counter() - start)

@@ -29,13 +29,14 @@ import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, replace_file, save_signed, stat_key
 from .diagnostics import Diagnostic
-from .search import INDEX_FOLDER, SEARCH_SOURCE
+from .search import SEARCH_SOURCE, bundle_folder, bundle_of
 from .write import (
     MARKER,
     Output,
@@ -247,8 +248,9 @@ class Publisher:
         search: Indexer | None,
         stamp: str = "",
         summary: Summary = (0, 0, ()),
+        shards: int = 1,
     ) -> None:
-        self.root, self.output, self.search = root, output, search
+        self.root, self.output, self.search, self.shards = root, output, search, shards
         self.stamp, self.summary = stamp, summary
         folder = cache_folder(root) if cache else None
         self.cache = folder
@@ -292,7 +294,7 @@ class Publisher:
         def finish(staging: Path) -> None:
             documents = mirror if cache is not None else staging / SEARCH_SOURCE
             if self.search is not None:
-                for path in _index(self.search, documents, staging):
+                for path in _index(self.search, documents, staging, range(self.shards)):
                     written[path] = digest_bytes((staging / path).read_bytes())
             if cache is None:
                 shutil.rmtree(documents, ignore_errors=True)  # never published
@@ -324,10 +326,10 @@ class Publisher:
             """Changed files waiting in the staging folder: path → hash."""
             units: dict[str, tuple[str, tuple[str, ...]]] = {}
             rendered = kept = 0
-            searched = False
+            searched: set[int] = set()
+            """The shards of the search index whose documents changed."""
 
             def put(output: Output) -> None:
-                nonlocal searched
                 h = digest_bytes(output.content)
                 recorded = old.get(output.path)
                 if recorded is not None and recorded[0] == h and layout.intact(output.path, recorded):
@@ -338,7 +340,7 @@ class Publisher:
                     target = layout.disk(output.path)
                     _write_file(target, output.content)
                     files[output.path] = (h, *_stat_at(target))
-                    searched = True
+                    searched.add(_document_shard(output.path))
                 else:
                     staging.write_all((output,))  # a full disk becomes a clear error
                     pending[output.path] = h
@@ -358,13 +360,22 @@ class Publisher:
                     put(output)
             produced = files.keys() | pending.keys()
             gone_documents = [p for p in old if p.startswith(DOCUMENT_PREFIX) and p not in produced]
-            index_files = [p for p in old if p.startswith(INDEX_FOLDER + "/")]
             for path in gone_documents:  # in the cache: a member who left the search with their page
                 with contextlib.suppress(FileNotFoundError):
                     layout.disk(path).unlink()
-            index_intact = bool(index_files) and all(layout.intact(p, old[p]) for p in index_files)
-            if self.search is not None and (searched or gone_documents or not index_intact):
-                for path in _index(self.search, layout.mirror, staging.path):
+                searched.add(_document_shard(path))
+            bundles: dict[int, list[str]] = {}
+            for path in old:
+                shard = bundle_of(path)
+                if shard is not None:
+                    bundles.setdefault(shard, []).append(path)
+            for shard in range(self.shards):  # a shard's index damaged or missing: made again
+                indexed = bundles.get(shard)
+                if not indexed or not all(layout.intact(p, old[p]) for p in indexed):
+                    searched.add(shard)
+            if self.search is not None:
+                again = sorted(shard for shard in searched if shard < self.shards)
+                for path in _index(self.search, layout.mirror, staging.path, again):
                     content = (staging.path / path).read_bytes()
                     h = digest_bytes(content)
                     recorded = old.get(path)
@@ -372,8 +383,9 @@ class Publisher:
                         files[path] = recorded
                     else:
                         pending[path] = h
-            elif self.search is not None:
-                files.update((path, old[path]) for path in index_files)
+                for shard in range(self.shards):  # the other shards' indexes stay as they are
+                    if shard not in searched:
+                        files.update((path, old[path]) for path in bundles[shard])
             removed = [p for p in old if p not in files and p not in pending and not p.startswith(DOCUMENT_PREFIX)]
             forget_manifest(self.root, self.output)  # from here on the output is being changed
             for path, h in pending.items():
@@ -436,12 +448,26 @@ def _remove_file(output: Path, target: Path) -> None:
         parent = parent.parent
 
 
-def _index(indexer: Indexer, documents: Path, staging: Path) -> list[str]:
-    """Run the search indexer into the staging folder; the paths of the files it wrote."""
-    documents.mkdir(parents=True, exist_ok=True)
-    try:
-        indexer(documents, staging / INDEX_FOLDER)
-    except OSError as exc:  # the index hitting a full disk, say
-        raise OutputError(f"cannot write the site into {str(staging)!r}: {exc.strerror}") from None
-    folder = staging / INDEX_FOLDER
-    return sorted(p.relative_to(staging).as_posix() for p in folder.rglob("*") if p.is_file())
+def _document_shard(path: str) -> int:
+    """The shard of the search index a search document belongs to (``.search/<shard>/...``)."""
+    return int(path.split("/", 2)[1])
+
+
+def _index(indexer: Indexer, documents: Path, staging: Path, shards: Iterable[int]) -> list[str]:
+    """Index the documents of each of ``shards`` into the staging folder; the paths of the files written.
+
+    The shards are indexed side by side, one Pagefind process per core: each spends
+    a good part of its time reading and writing small files.
+    """
+
+    def one(shard: int) -> list[str]:
+        source, folder = documents / str(shard), staging / bundle_folder(shard)
+        source.mkdir(parents=True, exist_ok=True)
+        try:
+            indexer(source, folder)
+        except OSError as exc:  # the index hitting a full disk, say
+            raise OutputError(f"cannot write the site into {str(staging)!r}: {exc.strerror}") from None
+        return sorted(p.relative_to(staging).as_posix() for p in folder.rglob("*") if p.is_file())
+
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+        return [path for paths in pool.map(one, shards) for path in paths]

@@ -45,7 +45,7 @@ from .markup import plain_text, render_markdown
 from .model import Site
 from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
-from .search import SEARCH_SOURCE
+from .search import SEARCH_SOURCE, shard_count, shard_of
 from .views import (
     CARD_SKILLS,
     AttestationView,
@@ -201,6 +201,7 @@ class Renderer:
         self.theme = theme
         self.index = SiteIndex(site, scores)
         self.index.languages = len(site.config.languages)
+        self.search_shards = shard_count(len(self.index.cards))
         self.languages = site.config.languages
         self.base_url = site.config.base_url if site.config.base_url.endswith("/") else site.config.base_url + "/"
         self.base_path = urlsplit(self.base_url).path or "/"
@@ -230,7 +231,8 @@ class Renderer:
                 if path.is_file():
                     digest.update(f"{path.relative_to(folder).as_posix()}\0{path.stat().st_size}\0".encode())
                     digest.update(path.read_bytes())
-        digest.update(repr((self.site.config, self.site.today, self.search, self.languages)).encode())
+        options = (self.site.config, self.site.today, self.search, self.languages, self.search_shards)
+        digest.update(repr(options).encode())
         return digest.digest()
 
     def digest(self, inputs: object) -> str:
@@ -267,6 +269,7 @@ class Renderer:
             scoring=self.site.config.scoring,
             SIDES=SIDES,
             LEVELS=LEVELS,
+            search_shards=self.search_shards,
         )
         return env
 
@@ -364,13 +367,15 @@ class Renderer:
         return Output(out, html.encode("utf-8"))
 
     def search_document(self, page: MemberPage, language: str) -> Output:
-        """What the search index reads about a member, under :data:`SEARCH_SOURCE` (never published).
+        """What the search index reads about a member, under :data:`SEARCH_SOURCE` (never published),
+        in the folder of the member's shard of the index (see :data:`generator.search.SHARD_MEMBERS`).
 
         Pagefind indexes these small documents instead of crawling the member pages:
         it reads a twentieth of the bytes, and the index holds only what a visitor
         searches for (names, headlines, places, bios, skills), not evidence tables.
         """
-        path = f"{SEARCH_SOURCE}/{self.prefix(language)}members/{page.member.id}/index.html"
+        shard = shard_of(page.member.id, self.search_shards)
+        path = f"{SEARCH_SOURCE}/{shard}/{self.prefix(language)}members/{page.member.id}/index.html"
         html = self.envs[language].get_template("search.html").render(page=page)
         return Output(path, html.encode("utf-8"))
 

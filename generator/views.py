@@ -185,6 +185,11 @@ class Group:
     """For a skill: how many of the cards have proven it (they come first)."""
 
 
+def public_members(site: Site, scores: Scores) -> list[Member]:
+    """The members the site publishes: every scored member who has not withdrawn."""
+    return [m for m in site.members.values() if m.status != "withdrawn" and m.id in scores.members]
+
+
 class SiteIndex:
     """Everything pages look up about other members, built once per build.
 
@@ -196,7 +201,7 @@ class SiteIndex:
     def __init__(self, site: Site, scores: Scores) -> None:
         self.site = site
         self.scores = scores
-        public = [m for m in site.members.values() if m.status != "withdrawn" and m.id in scores.members]
+        public = public_members(site, scores)
         self.cards: tuple[Card, ...] = tuple(
             sorted((make_card(m, scores.members[m.id]) for m in public), key=lambda c: (sort_key(c.name), c.id))
         )

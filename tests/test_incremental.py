@@ -24,6 +24,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator import render as render_module
+from generator import search as search_module
 from generator.build import BuildFailed, BuildResult, build
 from generator.cache import CACHE_DIR
 from generator.check import check_site
@@ -162,6 +163,41 @@ def test_incremental_build_equals_clean_build(change: str, network: Path, tmp_pa
         # Only the pages that show what changed are drawn again, and fewer still written.
         assert second.published.kept > 0
         assert second.published.written < second.published.files / 4
+    assert_same_as_clean(network, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["member-edited", "file-deleted"])
+def test_only_the_shard_of_the_search_index_that_changed_is_indexed_again(
+    change: str, network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "SHARD_MEMBERS", 15)  # 60 members: four shards
+    incremental(network)
+    site = network / "_site"
+    bundles = sorted(p.name for p in site.iterdir() if p.name.startswith("pagefind"))
+    assert bundles == ["pagefind", "pagefind-1", "pagefind-2", "pagefind-3"]
+    assert '<form class="search-form" id="search-form" role="search" data-shards="4" hidden>' in (
+        site / "index.html"
+    ).read_text(encoding="utf-8")
+    before = {p: p.stat().st_mtime_ns for name in bundles for p in (site / name).rglob("*") if p.is_file()}
+    CHANGES[change](network)
+    incremental(network)
+    touched = {p.relative_to(site).parts[0] for p, t in before.items() if not p.exists() or p.stat().st_mtime_ns != t}
+    assert len(touched) == 1, f"one member's change re-indexed {sorted(touched)}"
+    assert_same_as_clean(network, tmp_path)
+
+
+def test_a_new_number_of_shards_rebuilds_the_search_index(
+    network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_module, "SHARD_MEMBERS", 15)
+    incremental(network)
+    monkeypatch.setattr(search_module, "SHARD_MEMBERS", 40)  # as if the network had shrunk below three shards
+    edit_member(network)  # (a build without any change would do nothing at all)
+    incremental(network)
+    assert sorted(p.name for p in (network / "_site").iterdir() if p.name.startswith("pagefind")) == [
+        "pagefind",
+        "pagefind-1",
+    ]
     assert_same_as_clean(network, tmp_path)
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from generator import search as search_module
+
 from ..conftest import require_tool
 from ..test_synthetic import make_network_module
 from .conftest import DESKTOP, BuiltSite, build_site, serving
@@ -30,6 +32,8 @@ expect = pytest.importorskip("playwright.sync_api").expect  # the browser suite 
 
 MEMBERS = 130
 PAGE = 50
+SHARD = 50
+"""Members per shard of the search index here: three shards, merged by the browser."""
 CARD = re.compile(r'<article class="member-card[^"]*" data-member="([a-z0-9-]+)" data-skills="([a-z0-9 -]*)"')
 TEMPLATE = re.compile(r"<template\b.*?</template>", re.S)
 """The script's models of a card: not a card of the page."""
@@ -43,7 +47,9 @@ CARD_HTML = """() => Object.fromEntries(Array.from(document.querySelectorAll("#m
 def large_site(tmp_path_factory: pytest.TempPathFactory) -> BuiltSite:
     root = tmp_path_factory.mktemp("large") / "net"
     make_network_module().make_network(root, MEMBERS, 7)
-    return build_site(root, tmp_path_factory.mktemp("large-site") / "site")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search_module, "SHARD_MEMBERS", SHARD)  # the search index in shards, as a big network's
+        return build_site(root, tmp_path_factory.mktemp("large-site") / "site")
 
 
 @pytest.fixture(scope="module")
@@ -187,6 +193,28 @@ def test_a_search_result_beyond_the_first_page_shows_its_badges(large_tab: Tab, 
     result = page.locator(f'#search-results .result-list > li:has(a[href*="members/{member}/"])')
     result.first.wait_for(state="visible", timeout=10_000)
     expect(result.first.locator(".badges .badge")).to_have_count(3)
+    assert not visit.problems(), format_lines("while searching:", visit.problems())
+
+
+def test_search_finds_members_of_every_shard_of_the_index(large_tab: Tab, large_site: BuiltSite) -> None:
+    shards = -(-MEMBERS // SHARD)
+    bundles = [large_site.root / search_module.bundle_folder(k) for k in range(shards)]
+    assert all((bundle / "pagefind-entry.json").is_file() for bundle in bundles)
+    data = json.loads((large_site.root / "directory.json").read_text(encoding="utf-8"))
+    names = {c["i"]: c["n"] for c in data["cards"]}
+    found_in: dict[int, str] = {}
+    for member in sorted(names):  # the first member of each shard, by id
+        found_in.setdefault(search_module.shard_of(member, shards), member)
+    assert sorted(found_in) == list(range(shards))
+    tab = large_tab
+    visit = tab.visit("")
+    for shard, member in sorted(found_in.items()):
+        tab.page.locator("#search").fill(names[member])
+        result = tab.page.locator(f'#search-results .result-list > li:has(a[href*="members/{member}/"])')
+        try:
+            result.first.wait_for(state="visible", timeout=10_000)
+        except Exception as exc:  # playwright's TimeoutError: say which shard
+            raise AssertionError(f"searching {names[member]!r} (shard {shard}) did not list members/{member}/") from exc
     assert not visit.problems(), format_lines("while searching:", visit.problems())
 
 

@@ -374,6 +374,11 @@ function setUpSearch(finder) {
       pagefind = import(new URL("pagefind/pagefind.js", base).href).then(async (module) => {
         await module.options({ baseUrl: base.pathname });
         module.init();
+        // A large network's index comes in shards (pagefind/, pagefind-1/, ...): searched as one.
+        const shards = Number(form.dataset.shards || "1");
+        for (let shard = 1; shard < shards; shard += 1) {
+          await module.mergeIndex(new URL(`pagefind-${shard}/`, base).href, { baseUrl: base.pathname });
+        }
         return module;
       });
     }
