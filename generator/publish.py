@@ -124,8 +124,12 @@ class Published:
 
 
 def digest_bytes(content: bytes) -> str:
-    """The hash by which a file's bytes are compared with the previous build's."""
-    return hashlib.blake2b(content, digest_size=16).hexdigest()
+    """The hash by which a file's bytes are compared with the previous build's (128 bits of SHA-256).
+
+    SHA-256, not BLAKE2: OpenSSL's runs on the processor's SHA instructions, almost
+    twice as fast here, and a build of 10,000 members hashes 1.6 GB.
+    """
+    return hashlib.sha256(content).hexdigest()[:32]
 
 
 def load_manifest(root: Path, output: Path) -> Manifest | None:
@@ -287,7 +291,9 @@ class Publisher:
                 for output in outputs:
                     written[output.path] = digest_bytes(output.content)
                     if cache is not None and output.path.startswith(DOCUMENT_PREFIX):
-                        _write_file(self.layout.disk(output.path), output.content)
+                        # Into a folder made afresh, and only trusted once the manifest is saved:
+                        # no need to write beside and rename.
+                        _write_new_file(self.layout.location(output.path), output.content)
                     else:
                         yield output
 
@@ -432,6 +438,15 @@ def _write_file(target: Path, content: bytes) -> None:
         replace_file(target, content)
     except OSError as exc:
         raise OutputError(f"cannot write {str(target)!r}: {exc.strerror}") from None
+
+
+def _write_new_file(target: str, content: bytes) -> None:
+    try:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(content)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target!r}: {exc.strerror}") from None
 
 
 def _remove_file(output: Path, target: Path) -> None:

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Final
 
 from .diagnostics import TriangleError
 
@@ -171,6 +172,9 @@ def check_output(output: Path) -> None:
         )
 
 
+_NEW_FILE: Final = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+
+
 class Staging:
     """A fresh folder beside the output that receives the new site."""
 
@@ -188,17 +192,27 @@ class Staging:
             raise OutputError(f"cannot write the site into {str(self.path)!r}: {exc.strerror}") from None
         self.created: set[str] = {"."}
         self.count = 0
+        self._root = str(self.path)
 
     def write(self, item: Output) -> None:
-        """Write one file, creating its folders; the path must stay inside the site."""
-        relative = safe_relative(item.path)
-        target = self.path.joinpath(*relative.parts)
-        parent = relative.parent.as_posix()
+        """Write one file, creating its folders; the path must stay inside the site.
+
+        With string paths and plain system calls: a build of 10,000 members writes
+        120,000 files here, in the process that also receives them from the workers.
+        """
+        relative = plain_relative(item.path)
+        parent = relative.rpartition("/")[0] or "."
         if parent not in self.created:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.join(self._root, parent), exist_ok=True)
             self.created.add(parent)
-        with target.open("xb") as handle:  # "x": two pages claiming one path is a bug
-            handle.write(item.content)
+        # O_EXCL: two pages claiming one path is a bug.
+        fd = os.open(os.path.join(self._root, relative), _NEW_FILE, 0o666)
+        try:
+            view = memoryview(item.content)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         self.count += 1
 
     def write_all(self, items: Iterable[Output]) -> None:
