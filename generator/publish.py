@@ -380,7 +380,7 @@ class Publisher:
                 if not indexed or not all(layout.intact(p, old[p]) for p in indexed):
                     searched.add(shard)
             if self.search is not None:
-                again = sorted(shard for shard in searched if shard < self.shards)
+                again = sorted(shard for shard in searched if 0 <= shard < self.shards)
                 for path in _index(self.search, layout.mirror, staging.path, again):
                     content = (staging.path / path).read_bytes()
                     h = digest_bytes(content)
@@ -464,8 +464,9 @@ def _remove_file(output: Path, target: Path) -> None:
 
 
 def _document_shard(path: str) -> int:
-    """The shard of the search index a search document belongs to (``.search/<shard>/...``)."""
-    return int(path.split("/", 2)[1])
+    """The shard of the search index a search document belongs to (``.search/<shard>/...``), or -1."""
+    shard = path.split("/", 2)[1]
+    return int(shard) if shard.isdigit() else -1
 
 
 def _index(indexer: Indexer, documents: Path, staging: Path, shards: Iterable[int]) -> list[str]:

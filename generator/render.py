@@ -1034,7 +1034,7 @@ class _Plan:
     def listing_units(self, language: str) -> Iterator[Unit]:
         """A language's listing pages, each a unit of its own, drawn only when its digest changed."""
         renderer = self.renderer
-        summary = self.summary(language) if renderer.incremental else None
+        summary = renderer.digest(self.summary(language)) if renderer.incremental else None
         for page in self.listing(language):
             digest = ""
             if renderer.incremental:
@@ -1090,6 +1090,10 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
 def _render_part(part: Part) -> list[tuple[str, str, list[tuple[str, bytes]] | None]]:
     """In a worker process: the units of one part, as plain tuples (cheap to send back)."""
     assert _WORKER is not None, "worker processes are forked from a parent that set _WORKER"
+    # The collector runs again in a worker: the model it shares with the parent is frozen (never
+    # scanned), and the few cycles each page leaves are freed; with it paused, each worker of a
+    # 10,000-member build ended about 70 MiB larger.
+    gc.enable()
     units = [
         (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
         for unit in _WORKER.units(part)
