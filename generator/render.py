@@ -33,7 +33,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .api import API_DOCUMENTS, api_outputs
-from .badges import badge_inputs, badge_members, member_badges
+from .badges import badge_inputs, member_badges
 from .cache import code_digest
 from .diagnostics import UsageError
 from .directory_index import directory_json
@@ -967,7 +967,7 @@ class _Plan:
         index = renderer.index
         self.cards = {c.id: renderer.digest(c) for c in index.cards} if renderer.incremental else {}
         self.member_ids = tuple(card.id for card in index.cards)
-        self.badge_ids = tuple(member_id for member_id, _, _ in badge_members(renderer.site, renderer.scores))
+        self.badge_ids = tuple(sorted(self.member_ids))  # the members with badges, by id (as badges.py lists them)
         renderer.sitemap.update(page.path for language in renderer.languages for page in self.listing(language))
         renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in self.member_ids)
         renderer.sitemap.update(("network/index.html", "method/index.html"))
