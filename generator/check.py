@@ -26,7 +26,7 @@ from .diagnostics import Diagnostic, Severity, error
 from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
 from .load import Loaded, load_bytes, load_file
-from .model import Site, frozen_map
+from .model import Positions, Site, frozen_map
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
 from .signing import Keyring, Subject, Verdict, explain_tampered, subjects, verify_subjects
 from .validate import ParsedRecord, validate
@@ -102,14 +102,15 @@ def _parse_chunk(root: Path, tasks: Sequence[Task]) -> Parsed:
     return records, problems
 
 
-Flat = tuple[str, str, str, "str | None", "str | None", "dict[str, Any] | None", "dict[str, tuple[int, int]]", bool]
+Flat = tuple[
+    str, str, str, "str | None", "str | None", "dict[str, Any] | None", tuple[tuple[str, ...], tuple[int, ...]], bool
+]
 
 
 def _flatten(record: ParsedRecord) -> Flat:
     file, converted = record.file, record.record
     if converted is None:
-        return (file.path, file.kind, file.name, file.engagement, file.year, None, {}, False)
-    positions = {key: (line, column) for key, (line, column) in converted.positions.items()}
+        return (file.path, file.kind, file.name, file.engagement, file.year, None, ((), ()), False)
     return (
         file.path,
         file.kind,
@@ -117,15 +118,17 @@ def _flatten(record: ParsedRecord) -> Flat:
         file.engagement,
         file.year,
         converted.values,
-        positions,
+        Positions(converted.positions).packing(),
         converted.complete,
     )
 
 
 def _unflatten(flat: Flat) -> ParsedRecord:
-    path, kind, name, engagement, year, values, positions, complete = flat
+    path, kind, name, engagement, year, values, (keys, numbers), complete = flat
     file = RecordFile(path, kind, name, engagement, year)  # type: ignore[arg-type]
-    return ParsedRecord(file, None if values is None else Converted(values, positions, complete))
+    if values is None:
+        return ParsedRecord(file, None)
+    return ParsedRecord(file, Converted(values, Positions.packed(keys, numbers), complete))
 
 
 def _parse_chunk_flat(root: Path, tasks: Sequence[Task]) -> tuple[list[Flat], list[Diagnostic]]:

@@ -17,7 +17,7 @@ import functools
 import re
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -604,7 +604,7 @@ class Converted:
     """
 
     values: dict[str, Any]
-    positions: dict[str, tuple[int, int]]
+    positions: Mapping[str, tuple[int, int]]
     complete: bool = True
 
 

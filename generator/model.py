@@ -9,10 +9,10 @@ message (a review comment, an explanation) can still point at the line it came f
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import Final, Literal, TypeVar
 
 from .diagnostics import Position
 
@@ -27,7 +27,6 @@ Labels = tuple[tuple[str, str], ...]
 Terms = tuple[tuple[str, Labels], ...]
 """A declared vocabulary (skills, regions): ``(id, labels)`` in the order site.yml lists them."""
 
-EMPTY: Mapping[str, tuple[int, int]] = MappingProxyType({})
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -37,13 +36,89 @@ def frozen_map(items: Mapping[K, V]) -> Mapping[K, V]:
     return MappingProxyType(dict(items))
 
 
+_LAYOUTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""One tuple of keys per layout met in this process (a few hundred in a whole network)."""
+MAX_LAYOUTS: Final = 10_000
+"""Beyond this many layouts (hostile files, or a long ``serve``), new ones are no longer shared."""
+
+
+def _layout(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The shared tuple of these keys."""
+    found = _LAYOUTS.get(keys)
+    if found is not None:
+        return found
+    if len(_LAYOUTS) < MAX_LAYOUTS:
+        _LAYOUTS[keys] = keys
+    return keys
+
+
+class Positions(Mapping[str, tuple[int, int]]):
+    """The (line, column) of each key's value in a record file, kept compact.
+
+    Every record keeps its positions for as long as the build runs, and a network of
+    10,000 members has 150,000 records: as a dict of tuples they were two thirds of the
+    model's memory, copied again into every worker process. Here the keys are one tuple
+    shared by all the records that list the same keys in the same order, and the
+    positions one flat tuple of small integers. They are read only to point a message
+    at a line, so a linear search among a record's few keys is fast enough.
+    """
+
+    __slots__ = ("_keys", "_values")
+
+    def __init__(self, positions: Mapping[str, tuple[int, int]] | None = None) -> None:
+        items = positions or {}
+        self._keys: tuple[str, ...] = _layout(tuple(items))
+        self._values: tuple[int, ...] = tuple(number for pair in items.values() for number in pair)
+
+    @classmethod
+    def packed(cls, keys: tuple[str, ...], values: tuple[int, ...]) -> Positions:
+        """Positions from :meth:`packing`'s two tuples (as the record cache and the parse workers send them)."""
+        made = cls.__new__(cls)
+        made._keys = _layout(keys)
+        made._values = values
+        return made
+
+    def packing(self) -> tuple[tuple[str, ...], tuple[int, ...]]:
+        """The keys and the flat positions: two tuples, pickled in C."""
+        return self._keys, self._values
+
+    def __getitem__(self, key: str) -> tuple[int, int]:
+        try:
+            at = 2 * self._keys.index(key)
+        except ValueError:
+            raise KeyError(key) from None
+        return self._values[at], self._values[at + 1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Positions.packed, self.packing())
+
+    def __repr__(self) -> str:
+        return f"Positions({dict(self.items())!r})"
+
+
+EMPTY: Mapping[str, tuple[int, int]] = Positions()
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a record came from: its file, and the position of each key's value."""
 
     path: str
     positions: Mapping[str, tuple[int, int]] = field(default_factory=lambda: EMPTY, compare=False, repr=False)
-    """(line, column) of each key's value; plain tuples when they crossed a process boundary."""
+    """(line, column) of each key's value, as :class:`Positions` whatever mapping is given."""
+
+    def __post_init__(self) -> None:
+        if type(self.positions) is not Positions:
+            object.__setattr__(self, "positions", Positions(self.positions))
 
     def at(self, key: str) -> Position:
         """Position of a key's value (``"skills[2]"`` for a list item), or the file's start."""

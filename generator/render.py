@@ -22,6 +22,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -925,6 +926,8 @@ CHUNK: Final = 100
 """Members per task handed to a worker process (badges go :data:`BADGE_CHUNK` at a time)."""
 BADGE_CHUNK: Final = 2000
 """Members whose badges make one task: a badge is two small files, a page is a big one."""
+SWITCH_INTERVAL: Final = 0.0002
+"""Seconds a thread keeps the interpreter while another waits, as workers send results (:func:`_parallel_units`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -1094,42 +1097,81 @@ def _render_part(part: Part) -> list[tuple[str, str, list[tuple[str, bytes]] | N
     # scanned), and the few cycles each page leaves are freed; with it paused, each worker of a
     # 10,000-member build ended about 70 MiB larger.
     gc.enable()
-    units = [
+    return [
         (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
-        for unit in _WORKER.units(part)
+        for unit in _own_units(_WORKER, part)
     ]
-    for fragments in _WORKER.renderer.fragments.values():
+
+
+def _own_units(plan: _Plan, part: Part) -> list[Unit]:
+    """The units of one part, drawn in this process; what was drawn for it is not kept for the next part."""
+    units = list(plan.units(part))
+    for fragments in plan.renderer.fragments.values():
         fragments.forget()  # engagements drawn for this part are not shown again here
-    _WORKER.renderer.index.forget()
+    plan.renderer.index.forget()
     return units
 
 
 def _parallel_units(plan: _Plan, parts: list[Part], jobs: int) -> Iterator[Unit]:
-    """Every part rendered by forked workers, yielded in order: the same bytes as one process makes.
+    """Every part rendered by this process and ``jobs - 1`` forked workers, yielded in order.
 
-    The parts are independent of each other. Workers are forked, so they share the
-    parent's model and scores instead of receiving them; the garbage collector's
-    bookkeeping is frozen first so that it does not copy every shared page into every
-    worker. The long parts about the whole network are handed out first, so that they
-    run beside the member pages instead of after them; their units are still
-    yielded in their place.
+    The parts are independent of each other, so the bytes are those one process makes.
+    Workers are forked, so they share the parent's model and scores instead of
+    receiving them; the collector's bookkeeping is frozen first so that it does not
+    write to every shared page. Reference counts still do: each worker ends up with its
+    own copy of most of the model (about 400 MiB at 10,000 members), so this process
+    draws parts too rather than only waiting for a worker of its own.
+
+    Every part is queued for the workers, the long ones about the whole network first so
+    that they run beside the member pages instead of after them. Whenever the next part to
+    yield is still being drawn by a worker, this process takes the first queued part no
+    worker has started and draws it itself, keeping it until its turn.
     """
     global _WORKER
     _WORKER = plan
     if gc.isenabled():  # a build pauses the collector (see check.no_gc): there is no garbage to find
         gc.collect()
     gc.freeze()
+    paused = not gc.isenabled()
+    gc.enable()  # as in the workers: the frozen model is never scanned, the pages' few cycles are freed
+    queued = sorted(range(len(parts)), key=lambda i: parts[i].kind not in ("api", "network"))
+    own: dict[int, list[Unit]] = {}
+    # The executor's thread reads the workers' results from a pipe, 64 KiB at a time, and
+    # needs the interpreter's lock after each read. While this process draws, it would get
+    # the lock every 5 ms only: a worker stalled for seconds on a full pipe.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            first = [i for i, part in enumerate(parts) if part.kind in ("api", "network")]
-            futures = {i: pool.submit(_render_part, parts[i]) for i in first}
-            futures.update({i: pool.submit(_render_part, part) for i, part in enumerate(parts) if i not in futures})
+        pool = ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("fork"))
+        try:
+            futures = {i: pool.submit(_render_part, parts[i]) for i in queued}
+            unstarted = iter(queued)
+
+            def take_one() -> bool:
+                """Draw here the first queued part that no worker has started; False when none is left."""
+                for i in unstarted:
+                    future = futures.get(i)  # None once yielded
+                    if future is not None and future.cancel():
+                        own[i] = _own_units(plan, parts[i])
+                        return True
+                return False
+
             for i in range(len(parts)):
-                for key, digest, pages in futures.pop(i).result():
+                future = futures.pop(i)
+                while i not in own and not future.done() and take_one():
+                    pass
+                if i in own:
+                    yield from own.pop(i)
+                    continue
+                for key, digest, pages in future.result():
                     outputs = None if pages is None else tuple(Output(path, content) for path, content in pages)
                     yield Unit(key, digest, outputs)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)  # a failed build draws nothing more
     finally:
+        sys.setswitchinterval(interval)
+        if paused:
+            gc.disable()
         gc.unfreeze()
         _WORKER = None
 

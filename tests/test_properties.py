@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import random
+import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +19,7 @@ from generator.diagnostics import Diagnostic
 from generator.discover import RecordFile, discover
 from generator.fields import Context
 from generator.load import load
+from generator.model import Positions, Source
 from generator.validate import validate
 
 from .conftest import REPO
@@ -88,3 +92,54 @@ def test_same_input_same_output() -> None:
     first = check_site(REPO, TODAY)
     second = check_site(REPO, TODAY)
     assert first == second
+
+
+positions_strategy = st.dictionaries(
+    st.text(alphabet="abcdefgh[]0123456789_", min_size=1, max_size=12),
+    st.tuples(st.integers(1, 10**7), st.integers(1, 10**4)),
+    max_size=20,
+)
+
+
+@given(positions_strategy, st.text(max_size=12))
+def test_compact_positions_read_like_the_mapping_they_were_made_from(
+    positions: dict[str, tuple[int, int]], other: str
+) -> None:
+    compact = Positions(positions)
+    assert dict(compact) == positions
+    assert list(compact) == list(positions)  # the order a message lists keys in
+    assert len(compact) == len(positions)
+    assert (other in compact) == (other in positions)
+    assert compact.get(other) == positions.get(other)
+    assert dict(Positions.packed(*compact.packing())) == positions
+    assert dict(pickle.loads(pickle.dumps(compact))) == positions
+    source = Source("m.yml", positions)
+    for key, (line, column) in positions.items():
+        assert source.at(key) == (line, column)
+    assert source.at(other) == (positions.get(other) or (1, 1))
+
+
+def test_records_with_the_same_keys_share_one_tuple_of_them() -> None:
+    first = Positions({"name": (1, 7), "skills[0]": (3, 5)})
+    second = Positions({"name": (2, 7), "skills[0]": (9, 5)})
+    assert first.packing()[0] is second.packing()[0]
+    assert Positions.packed(("name", "skills[0]"), (4, 4, 5, 5)).packing()[0] is first.packing()[0]
+
+
+def test_cached_records_keep_every_position(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record cache stores positions packed: an error found from cached records still points at its line."""
+    site = tmp_path / "site"
+    shutil.copytree(REPO / "tests/invalid/_base", site)
+    member = site / "content/members/ines-moreau.yml"
+    text = member.read_text(encoding="utf-8")
+    sponsor = "skills: [motion-design, illustration]\nsponsors: [no-such-member]"
+    member.write_text(text.replace("skills: [motion-design, illustration]", sponsor), encoding="utf-8")
+    fresh = check_site(site, TODAY, cache=True)  # parses and fills the cache
+    real = check._unflatten
+    unflattened: list[object] = []
+    monkeypatch.setattr(check, "_unflatten", lambda flat: unflattened.append(flat) or real(flat))
+    cached = check_site(site, TODAY, cache=True)  # from the cache
+    assert unflattened, "the second check reads its records from the cache"
+    assert cached.diagnostics == fresh.diagnostics
+    unknown = [d for d in cached.diagnostics if d.code == "unknown-member"]
+    assert [tuple(d.position) for d in unknown] == [(7, 12)]  # the list item's own position

@@ -10,18 +10,21 @@ goldens, so restyling the theme does not churn them.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import textwrap
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import charts
+from generator import render as render_module
 from generator.check import check_site
 from generator.markup import render_markdown
 from generator.render import (
@@ -179,11 +182,34 @@ def test_two_renders_are_byte_identical(tmp_path: Path, base_site: Site) -> None
     assert render(make_site(tmp_path)) == base_site
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
 def test_worker_processes_render_the_same_bytes(
+    tmp_path: Path, base_site: Site, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """The main process draws parts beside the workers: whoever draws a part, the site is the same."""
+    monkeypatch.setattr("generator.render.PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr("generator.render.CHUNK", 1)  # one part per member: many to share out
+    assert render(make_site(tmp_path), jobs=jobs) == base_site
+
+
+def test_the_main_process_draws_parts_beside_its_worker(
     tmp_path: Path, base_site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A part the worker has not started is drawn here, instead of waiting (one copy of the model fewer)."""
+    drawn_here: list[str] = []
+    real = render_module._own_units
+
+    def own_units(plan: Any, part: Any) -> Any:
+        if os.getpid() == parent:
+            drawn_here.append(part.kind)
+        return real(plan, part)
+
+    parent = os.getpid()
     monkeypatch.setattr("generator.render.PARALLEL_THRESHOLD", 0)
+    monkeypatch.setattr("generator.render.CHUNK", 1)
+    monkeypatch.setattr(render_module, "_own_units", own_units)
     assert render(make_site(tmp_path), jobs=2) == base_site
+    assert drawn_here, "the main process drew no part"
 
 
 # ----------------------------------------------------------------------------- links and assets
