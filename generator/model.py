@@ -64,11 +64,16 @@ class Positions(Mapping[str, tuple[int, int]]):
     """
 
     __slots__ = ("_keys", "_values")
+    _keys: tuple[str, ...]
+    _values: tuple[int, ...]
 
     def __init__(self, positions: Mapping[str, tuple[int, int]] | None = None) -> None:
+        if type(positions) is Positions:  # already packed (a record read back from a worker): share its tuples
+            self._keys, self._values = positions._keys, positions._values
+            return
         items = positions or {}
-        self._keys: tuple[str, ...] = _layout(tuple(items))
-        self._values: tuple[int, ...] = tuple(number for pair in items.values() for number in pair)
+        self._keys = _layout(tuple(items))
+        self._values = tuple(number for pair in items.values() for number in pair)
 
     @classmethod
     def packed(cls, keys: tuple[str, ...], values: tuple[int, ...]) -> Positions:
