@@ -16,10 +16,12 @@ or sniffed by a careless browser can never open a tag.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
+from .entry_cache import EntryCache
 from .explain import API_SCHEMA, members_api
 from .model import SIDES_OF_CLIENT_ATTESTATION, SIDES_OF_SUPPLIER_ATTESTATION, Attestation, Engagement, Resolution, Site
 from .schemas_api import engagements_schema, members_schema
@@ -54,6 +56,11 @@ def json_bytes(document: Any) -> bytes:
     return (_html_safe(text) + "\n").encode("utf-8")
 
 
+def item_line(item: Any) -> bytes:
+    """One item of a large export as its line holds it: compact JSON, HTML-safe, UTF-8."""
+    return _html_safe(_COMPACT.encode(item)).encode("utf-8")
+
+
 def listing_bytes(head: dict[str, Any], key: str, items: Iterable[Any]) -> bytes:
     """Serialise a large export: the ``head`` fields indented, then ``key``'s list one item per line.
 
@@ -61,11 +68,18 @@ def listing_bytes(head: dict[str, Any], key: str, items: Iterable[Any]) -> bytes
     (each item is encoded in C), light in memory (no document of nested dicts is ever
     held whole) and still readable and diffable line by line.
     """
+    return listing_lines(head, key, map(item_line, items))
+
+
+def listing_lines(head: dict[str, Any], key: str, lines: Iterable[bytes]) -> bytes:
+    """:func:`listing_bytes` from items already encoded by :func:`item_line` (kept ones, see :mod:`.entry_cache`)."""
     encode = _COMPACT.encode
-    lines = ["{", *(f"  {encode(name)}: {encode(value)}," for name, value in head.items())]
-    chunks = [_html_safe("\n".join([*lines, f"  {encode(key)}: ["])).encode("utf-8")]
-    for item in items:
-        chunks.append((b",\n    " if len(chunks) > 1 else b"\n    ") + _html_safe(encode(item)).encode("utf-8"))
+    top = ["{", *(f"  {encode(name)}: {encode(value)}," for name, value in head.items())]
+    start = _html_safe("\n".join([*top, f"  {encode(key)}: ["])).encode("utf-8")
+    chunks = [start]
+    for line in lines:
+        chunks.append(b",\n    " if len(chunks) > 1 else b"\n    ")
+        chunks.append(line)
     chunks.append(b"\n  ]\n}\n" if len(chunks) > 1 else b"]\n}\n")
     return b"".join(chunks)  # one copy of the whole document, never two
 
@@ -223,6 +237,26 @@ def engagement_entries(site: Site, scores: Scores) -> Iterator[dict[str, Any]]:
         yield engagement_json(site, site.engagements[eid], scores.engagements[eid])
 
 
+def engagement_lines(site: Site, scores: Scores, kept: EntryCache, tokens: Mapping[str, bytes]) -> Iterator[bytes]:
+    """The lines of :func:`engagement_entries`, each copied from the last build when its inputs are unchanged.
+
+    A line is drawn from the engagement's records (``tokens``, see
+    :func:`~generator.views.engagement_tokens`), from the date and the settings (the
+    cache's key), and from the name and standing of each party and of the resolver.
+    """
+    members = site.members
+    for eid in sorted(scores.engagements):
+        engagement = site.engagements[eid]
+        resolution = site.resolutions.get(eid)
+        named = (engagement.client, engagement.supplier) if resolution is None else (*engagement.parties, resolution.by)
+        inputs = (tokens[eid], tuple((members[m].name, members[m].status) for m in named))
+        yield kept.entry(inputs, functools.partial(_engagement_line, site, scores, engagement))
+
+
+def _engagement_line(site: Site, scores: Scores, engagement: Engagement) -> bytes:
+    return item_line(engagement_json(site, engagement, scores.engagements[engagement.id]))
+
+
 def engagements_document(site: Site, scores: Scores) -> dict[str, Any]:
     """The ``api/engagements.json`` document: every scored engagement, sorted by id."""
     return {
@@ -243,12 +277,28 @@ API_DOCUMENTS: Final = ("engagements", "members")
 """The documents under ``api/``, each published with its JSON schema."""
 
 
-def api_outputs(site: Site, scores: Scores, document: str | None = None) -> Iterator[Output]:
-    """The files under ``api/``, in path order: one of the :data:`API_DOCUMENTS` and its schema, or all."""
+def api_outputs(
+    site: Site,
+    scores: Scores,
+    document: str | None = None,
+    *,
+    kept: EntryCache | None = None,
+    tokens: Mapping[str, bytes] | None = None,
+) -> Iterator[Output]:
+    """The files under ``api/``, in path order: one of the :data:`API_DOCUMENTS` and its schema, or all.
+
+    With ``kept`` and the engagements' ``tokens``, the engagements' lines that did not
+    change since the last build are copied from it instead of drawn again.
+    """
     base_url = site_base_url(site)
     if document in (None, "engagements"):
         head = {"schema": API_SCHEMA, "generated": scores.today.isoformat()}
-        yield Output("api/engagements.json", listing_bytes(head, "engagements", engagement_entries(site, scores)))
+        if kept is None or tokens is None:
+            content = listing_bytes(head, "engagements", engagement_entries(site, scores))
+        else:
+            content = listing_lines(head, "engagements", engagement_lines(site, scores, kept, tokens))
+            kept.save()
+        yield Output("api/engagements.json", content)
         yield Output("api/engagements.schema.json", json_bytes(engagements_schema(base_url)))
     if document in (None, "members"):
         yield Output("api/members.json", members_export(site, scores))

@@ -175,7 +175,15 @@ def _build(
     publisher = Publisher(
         root, target, cache=cache, search=indexer if search else None, stamp=stamp, summary=summary, shards=shards
     )
-    items = render_units(site, scores, theme, search=search, previous=publisher.previous, versions=checked.versions)
+    items = render_units(
+        site,
+        scores,
+        theme,
+        search=search,
+        previous=publisher.previous,
+        versions=checked.versions,
+        cache_root=root if cache else None,
+    )
     published = publisher.publish(_counted(items, progress))
     timings.setdefault("render", time.perf_counter() - start)
     timings["write"] = time.perf_counter() - start - timings["render"] - timings.get("search", 0.0)

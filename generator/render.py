@@ -38,6 +38,7 @@ from .badges import badge_inputs, member_badges
 from .cache import code_digest
 from .diagnostics import UsageError
 from .directory_index import directory_json
+from .entry_cache import EntryCache
 from .explain import method_json
 from .facts import Facts
 from .feeds import feed_outputs
@@ -58,6 +59,7 @@ from .views import (
     SideView,
     SiteIndex,
     Versions,
+    engagement_tokens,
     member_inputs,
     member_page,
     method_document,
@@ -197,6 +199,8 @@ class Renderer:
         self.versions: Versions = versions if versions is not None else {}
         self.incremental = versions is not None
         """Whether digests are worth computing: without the record cache nothing is kept for a next build."""
+        self.tokens = engagement_tokens(site, self.versions) if self.incremental else {}
+        """Each engagement's inputs, hashed once for the digests of both parties' pages and of its API line."""
         self.search = search
         self.scores = scores
         self.theme = theme
@@ -926,7 +930,11 @@ CHUNK: Final = 100
 """Members per task handed to a worker process (badges go :data:`BADGE_CHUNK` at a time)."""
 BADGE_CHUNK: Final = 2000
 """Members whose badges make one task: a badge is two small files, a page is a big one."""
+API_LINES: Final = "api-engagements.pickle"
+"""The cache file of ``api/engagements.json``'s lines (see :mod:`.entry_cache`)."""
 SWITCH_INTERVAL: Final = 0.0002
+FIRST: Final = {"network": 0, "api": 1}
+"""The parts queued first, the longest first: the workers start them while this process takes the next ones."""
 """Seconds a thread keeps the interpreter while another waits, as workers send results (:func:`_parallel_units`)."""
 
 
@@ -962,8 +970,12 @@ class ListingPage:
 class _Plan:
     """What the parts of one build share, worked out once before any worker is forked."""
 
-    def __init__(self, renderer: Renderer, previous: Mapping[str, str], versions: Versions | None) -> None:
+    def __init__(
+        self, renderer: Renderer, previous: Mapping[str, str], versions: Versions | None, cache_root: Path | None
+    ) -> None:
         self.renderer = renderer
+        self.cache_root = cache_root if renderer.incremental else None
+        """The site whose cache keeps the API's lines between builds (``None``: nothing is kept)."""
         self.known = previous if renderer.incremental else {}
         # Pages about the whole network follow from every record: one digest of all their versions.
         self.network = renderer.digest(("network", sorted(versions.items()))) if versions is not None else ""
@@ -1049,11 +1061,19 @@ class _Plan:
             else:
                 yield Unit(key, digest, (renderer.page(page.template, page.path, language, **page.context),))
 
+    def api(self, document: str) -> Iterator[Output]:
+        """One API document, its unchanged engagements copied from the last build (see :mod:`.entry_cache`)."""
+        renderer = self.renderer
+        if document != "engagements" or self.cache_root is None:
+            return api_outputs(renderer.site, renderer.scores, document)
+        kept = EntryCache(self.cache_root, API_LINES, key=renderer.base)
+        return api_outputs(renderer.site, renderer.scores, document, kept=kept, tokens=renderer.tokens)
+
     def units(self, part: Part) -> Iterator[Unit]:
         """The units of one part of the site."""
-        renderer, site, scores = self.renderer, self.renderer.site, self.renderer.scores
+        renderer = self.renderer
         if part.kind == "api":
-            yield self.unit(f"api/{part.language}", self.network, lambda: api_outputs(site, scores, part.language))
+            yield self.unit(f"api/{part.language}", self.network, lambda: self.api(part.language))
         elif part.kind == "listings":
             yield from self.listing_units(part.language)
         elif part.kind == "members":
@@ -1077,7 +1097,9 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
     """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
     key = f"members/{member_id}"
     digest = (
-        renderer.digest(member_inputs(renderer.index, member_id, renderer.versions)) if renderer.incremental else ""
+        renderer.digest(member_inputs(renderer.index, member_id, renderer.versions, renderer.tokens))
+        if renderer.incremental
+        else ""
     )
     if previous.get(key) == digest:
         return Unit(key, digest, None)
@@ -1134,7 +1156,7 @@ def _parallel_units(plan: _Plan, parts: list[Part], jobs: int) -> Iterator[Unit]
     gc.freeze()
     paused = not gc.isenabled()
     gc.enable()  # as in the workers: the frozen model is never scanned, the pages' few cycles are freed
-    queued = sorted(range(len(parts)), key=lambda i: parts[i].kind not in ("api", "network"))
+    queued = sorted(range(len(parts)), key=lambda i: FIRST.get(parts[i].kind, len(FIRST)))
     own: dict[int, list[Unit]] = {}
     # The executor's thread reads the workers' results from a pipe, 64 KiB at a time, and
     # needs the interpreter's lock after each read. While this process draws, it would get
@@ -1209,6 +1231,7 @@ def render_units(
     search: bool = True,
     previous: Mapping[str, str] | None = None,
     versions: Versions | None = None,
+    cache_root: Path | None = None,
 ) -> Iterator[Output | Unit]:
     """Every file of the site, in a fixed order so two builds are byte-identical.
 
@@ -1224,14 +1247,15 @@ def render_units(
     bytes did not change.
 
     ``versions`` holds the record files' versions (from the record cache): digests
-    are made of them. Without it no digest is computed and nothing is kept.
+    are made of them. Without it no digest is computed and nothing is kept. With it,
+    the cache of the site in ``cache_root`` keeps the API's lines for the next build.
 
     ``jobs`` is how many processes render (default: one per CPU, up to 8, for networks
     of :data:`PARALLEL_THRESHOLD` members or more, where forking pays); the output
     does not depend on it.
     """
     renderer = Renderer(site, scores, theme, search=search, versions=versions)
-    plan = _Plan(renderer, previous or {}, versions)
+    plan = _Plan(renderer, previous or {}, versions, cache_root)
     parts = plan.parts()
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     parallel = jobs > 1 and len(plan.member_ids) >= PARALLEL_THRESHOLD

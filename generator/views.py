@@ -23,6 +23,7 @@ no page costs more than its own content.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
 from collections import defaultdict
@@ -750,45 +751,66 @@ def _version(record: Member | Engagement | Attestation | Resolution | None, vers
     return record if found is None else (record.source.path, found)
 
 
-def member_inputs(index: SiteIndex, member_id: str, versions: Versions) -> tuple[object, ...]:
+def engagement_inputs(site: Site, engagement_id: str, versions: Versions) -> tuple[object, ...]:
+    """An engagement's records as a digest sees them: all its status, view and API entry are drawn from, names apart.
+
+    Each record is its file's version, a tuple of integers, when ``versions`` knows it
+    (the records themselves are slow to hash). The status is not listed: it follows
+    from the records and the date, which every digest's key holds.
+    """
+    engagement = site.engagements[engagement_id]
+    resolution = site.resolutions.get(engagement_id)
+    return (
+        engagement_id,
+        _version(engagement, versions),
+        _version(engagement.by_client, versions),
+        _version(engagement.by_supplier, versions),
+        _version(resolution, versions),
+        # The verified marks follow from these files' versions; listed all the same, so
+        # that the digest does not rest on that reasoning.
+        tuple(site.verified.get(a.source.path) for a in engagement.attestations),
+        None if resolution is None else site.verified.get(resolution.source.path),
+    )
+
+
+def engagement_tokens(site: Site, versions: Versions) -> dict[str, bytes]:
+    """Each engagement's :func:`engagement_inputs`, hashed once for every digest that includes it.
+
+    Both parties' pages and the engagement's API entry include it: hashed once, it is
+    16 bytes in each of them instead of seven records' paths and versions.
+    """
+    return {
+        eid: hashlib.blake2b(repr(engagement_inputs(site, eid, versions)).encode(), digest_size=16).digest()
+        for eid in site.engagements
+    }
+
+
+def member_inputs(
+    index: SiteIndex, member_id: str, versions: Versions, tokens: Mapping[str, bytes]
+) -> tuple[object, ...]:
     """Everything a member's page is drawn from, cheap to gather: what an incremental build hashes.
 
     The page is rebuilt when any of it changes, so it must hold all that
     :func:`member_page` and :func:`engagement_view` read: the member's record and score
-    (from which the card is made); every engagement of the member with its attestations and ruling (each record
-    by its file's version, a tuple of integers, when ``versions`` knows it: the records
-    themselves are slow to hash); the name of everyone the page names (parties,
-    sponsors, relations, contacts); and the trust factor of every attester, which their
-    rows print. An engagement's status is not listed: it follows from its records and
-    the date. Only the trust share is left out: it moves with every statement anywhere
-    and no page shows it. Everything else the page depends on (templates, site.yml,
-    today, the code) is the renderer's part of the digest. The tests rebuild after
-    every kind of change and compare with a clean build.
+    (from which the card is made); every engagement of the member with its attestations
+    and ruling (its token, see :func:`engagement_tokens`); the name of everyone the page
+    names (parties, sponsors, relations, contacts); and the trust factor of every
+    attester, which their rows print. Only the trust share is left out: it moves with
+    every statement anywhere and no page shows it. Everything else the page depends on
+    (templates, site.yml, today, the code) is the renderer's part of the digest. The
+    tests rebuild after every kind of change and compare with a clean build.
     """
     site, scores = index.site, index.scores
     score = scores.members[member_id]
     member = site.members[member_id]
-    engagements: list[object] = []
+    engagements = site.engagements_by_member.get(member_id, ())
     named: set[str] = {*member.sponsors, *score.relations, *score.contacts}
-    for engagement_id in site.engagements_by_member.get(member_id, ()):
+    for engagement_id in engagements:
         engagement = site.engagements[engagement_id]
-        resolution = site.resolutions.get(engagement_id)
         named.update((engagement.client, engagement.supplier))
+        resolution = site.resolutions.get(engagement_id)
         if resolution is not None:
             named.add(resolution.by)
-        engagements.append(
-            (
-                engagement_id,
-                _version(engagement, versions),
-                _version(engagement.by_client, versions),
-                _version(engagement.by_supplier, versions),
-                _version(resolution, versions),
-                # The verified marks follow from these files' versions; listed all the same, so
-                # that the digest does not rest on that reasoning.
-                tuple(site.verified.get(a.source.path) for a in engagement.attestations),
-                None if resolution is None else site.verified.get(resolution.source.path),
-            )
-        )
     factors = {
         other: (index.party(other), scores.members[other].attester_weight if other in scores.members else None)
         for other in sorted(named)
@@ -798,7 +820,7 @@ def member_inputs(index: SiteIndex, member_id: str, versions: Versions) -> tuple
         _version(member, versions),
         site.verified.get(member.source.path),
         replace(score, trust_share=0.0),  # with the record, all the member's card is made of
-        tuple(engagements),
+        tuple(tokens[engagement_id] for engagement_id in engagements),
         tuple(factors.items()),
     )
 

@@ -9,6 +9,7 @@ incremental: it rendered only some units and wrote only some files.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import re
@@ -18,15 +19,17 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from click.testing import CliRunner
 
+from generator import api as api_module
 from generator import render as render_module
 from generator import search as search_module
 from generator.build import BuildFailed, BuildResult, build
-from generator.cache import CACHE_DIR
+from generator.cache import CACHE_DIR, load_signed, save_signed
 from generator.check import check_site
 from generator.cli import cli
 from generator.publish import manifest_name
@@ -97,6 +100,15 @@ def edit_member(root: Path) -> None:
     path.write_text(re.sub(r"(?m)^headline: .*$", 'headline: "Edited headline for the test"', text), encoding="utf-8")
 
 
+def rename_member(root: Path) -> None:
+    """Rename a member who is a party to engagements: their name is on other members' pages and API lines."""
+    site = check_site(root, TODAY).site
+    member_id = next(m for m in sorted(site.members) if len(site.engagements_by_member.get(m, ())) >= 2)
+    path = root / "content" / "members" / f"{member_id}.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(re.sub(r"(?m)^name: .*$", 'name: "Renamed For The Test"', text), encoding="utf-8")
+
+
 def add_engagement(root: Path) -> None:
     source = one_sided(root)
     record = yaml.safe_load((source / "engagement.yml").read_text(encoding="utf-8"))
@@ -142,6 +154,7 @@ def rename_engagement(root: Path) -> None:
 
 CHANGES: dict[str, Callable[[Path], None]] = {
     "member-edited": edit_member,
+    "member-renamed": rename_member,
     "engagement-added": add_engagement,
     "attestation-removed": remove_attestation,
     "template-edited": edit_template,
@@ -198,6 +211,60 @@ def test_a_new_number_of_shards_rebuilds_the_search_index(
         "pagefind",
         "pagefind-1",
     ]
+    assert_same_as_clean(network, tmp_path)
+
+
+def _count_api_lines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the engagements whose ``api/engagements.json`` line is drawn (not copied from the last build)."""
+    drawn: list[str] = []
+    original = api_module._engagement_line
+
+    def counted(site: Any, scores: Any, engagement: Any) -> bytes:
+        drawn.append(engagement.id)
+        return original(site, scores, engagement)
+
+    monkeypatch.setattr(api_module, "_engagement_line", counted)
+    return drawn
+
+
+def test_only_the_api_lines_whose_inputs_changed_are_drawn_again(
+    network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incremental(network)
+    drawn = _count_api_lines(monkeypatch)
+    edit_member(network)  # a headline: on no API line
+    incremental(network)
+    assert drawn == []
+    rename_member(network)  # a party's name: on each of their engagements' lines
+    incremental(network)
+    site = check_site(network, TODAY).site
+    renamed = next(m for m in site.members.values() if m.name == "Renamed For The Test")
+    named = {*site.engagements_by_member[renamed.id], *(e for e, r in site.resolutions.items() if r.by == renamed.id)}
+    assert sorted(drawn) == sorted(named)
+    assert_same_as_clean(network, tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "forged", "deleted"])
+def test_a_bad_cache_of_api_lines_is_never_trusted(
+    damage: str, network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incremental(network)
+    kept = network / CACHE_DIR / render_module.API_LINES
+    if damage == "garbage":
+        kept.write_bytes(b"not a cache")
+    elif damage == "forged":  # every line replaced, signed with another key: what a pull request could commit
+        lines = load_signed(network, render_module.API_LINES)
+        assert isinstance(lines, dict) and lines
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "attacker"))
+        save_signed(network, render_module.API_LINES, dict.fromkeys(lines, b'{"forged":true}'))
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    else:
+        kept.unlink()
+    drawn = _count_api_lines(monkeypatch)
+    rename_member(network)
+    incremental(network)
+    published = json.loads((network / "_site" / "api" / "engagements.json").read_text(encoding="utf-8"))
+    assert len(drawn) == len(published["engagements"])  # every line drawn again, none copied
     assert_same_as_clean(network, tmp_path)
 
 
