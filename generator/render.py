@@ -933,9 +933,9 @@ BADGE_CHUNK: Final = 2000
 API_LINES: Final = "api-engagements.pickle"
 """The cache file of ``api/engagements.json``'s lines (see :mod:`.entry_cache`)."""
 SWITCH_INTERVAL: Final = 0.0002
+"""Seconds a thread keeps the interpreter while another waits, as workers send results (:func:`_parallel_units`)."""
 FIRST: Final = {"network": 0, "api": 1}
 """The parts queued first, the longest first: the workers start them while this process takes the next ones."""
-"""Seconds a thread keeps the interpreter while another waits, as workers send results (:func:`_parallel_units`)."""
 
 
 @dataclass(frozen=True, slots=True)
