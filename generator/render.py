@@ -64,6 +64,7 @@ from .views import (
     member_page,
     method_document,
     method_figures,
+    named_tokens,
     network_view,
     paginate,
     with_figures,
@@ -206,6 +207,8 @@ class Renderer:
         self.theme = theme
         self.index = SiteIndex(site, scores)
         self.index.languages = len(site.config.languages)
+        self.named = named_tokens(self.index) if self.incremental else {}
+        """How each member appears on the pages that name them, hashed once for those pages' digests."""
         self.search_shards = shard_count(len(self.index.cards))
         self.languages = site.config.languages
         self.base_url = site.config.base_url if site.config.base_url.endswith("/") else site.config.base_url + "/"
@@ -1097,7 +1100,7 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
     """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
     key = f"members/{member_id}"
     digest = (
-        renderer.digest(member_inputs(renderer.index, member_id, renderer.versions, renderer.tokens))
+        renderer.digest(member_inputs(renderer.index, member_id, renderer.versions, renderer.tokens, renderer.named))
         if renderer.incremental
         else ""
     )

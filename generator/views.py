@@ -785,8 +785,25 @@ def engagement_tokens(site: Site, versions: Versions) -> dict[str, bytes]:
     }
 
 
+def named_tokens(index: SiteIndex) -> dict[str, bytes]:
+    """How each member appears on the pages that name them (name, link, trust factor), hashed once.
+
+    A member's page names a dozen others, and each of them is named on a dozen pages:
+    hashed once, each is 16 bytes in those pages' digests instead of a party and a
+    factor drawn again for every page.
+    """
+    return {member_id: named_token(index, member_id) for member_id in index.site.members}
+
+
+def named_token(index: SiteIndex, member_id: str) -> bytes:
+    """One member as other pages name them: their party and the trust factor their statements carry."""
+    scores = index.scores.members
+    named = (index.party(member_id), scores[member_id].attester_weight if member_id in scores else None)
+    return hashlib.blake2b(repr(named).encode(), digest_size=16).digest()
+
+
 def member_inputs(
-    index: SiteIndex, member_id: str, versions: Versions, tokens: Mapping[str, bytes]
+    index: SiteIndex, member_id: str, versions: Versions, tokens: Mapping[str, bytes], named: Mapping[str, bytes]
 ) -> tuple[object, ...]:
     """Everything a member's page is drawn from, cheap to gather: what an incremental build hashes.
 
@@ -794,34 +811,32 @@ def member_inputs(
     :func:`member_page` and :func:`engagement_view` read: the member's record and score
     (from which the card is made); every engagement of the member with its attestations
     and ruling (its token, see :func:`engagement_tokens`); the name of everyone the page
-    names (parties, sponsors, relations, contacts); and the trust factor of every
-    attester, which their rows print. Only the trust share is left out: it moves with
-    every statement anywhere and no page shows it. Everything else the page depends on
-    (templates, site.yml, today, the code) is the renderer's part of the digest. The
-    tests rebuild after every kind of change and compare with a clean build.
+    names (parties, sponsors, relations, contacts) and the trust factor of every
+    attester, which their rows print (their token, see :func:`named_tokens`). Only the
+    trust share is left out: it moves with every statement anywhere and no page shows it.
+    Everything else the page depends on (templates, site.yml, today, the code) is the
+    renderer's part of the digest. The tests rebuild after every kind of change and
+    compare with a clean build.
     """
     site, scores = index.site, index.scores
     score = scores.members[member_id]
     member = site.members[member_id]
     engagements = site.engagements_by_member.get(member_id, ())
-    named: set[str] = {*member.sponsors, *score.relations, *score.contacts}
+    others: set[str] = {*member.sponsors, *score.relations, *score.contacts}
     for engagement_id in engagements:
         engagement = site.engagements[engagement_id]
-        named.update((engagement.client, engagement.supplier))
+        others.update((engagement.client, engagement.supplier))
         resolution = site.resolutions.get(engagement_id)
         if resolution is not None:
-            named.add(resolution.by)
-    factors = {
-        other: (index.party(other), scores.members[other].attester_weight if other in scores.members else None)
-        for other in sorted(named)
-    }
+            others.add(resolution.by)
+    factors = tuple((other, named.get(other) or named_token(index, other)) for other in sorted(others))
     return (
         member_id,
         _version(member, versions),
         site.verified.get(member.source.path),
         replace(score, trust_share=0.0),  # with the record, all the member's card is made of
         tuple(tokens[engagement_id] for engagement_id in engagements),
-        tuple(factors.items()),
+        factors,
     )
 
 
