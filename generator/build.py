@@ -19,7 +19,7 @@ from .cache import code_digest
 from .check import CheckResult, Snapshot, check_site, no_gc, snapshot
 from .config import load_config
 from .diagnostics import Diagnostic, Severity, TriangleError
-from .publish import Manifest, Published, Publisher, unchanged
+from .publish import LastBuild, Manifest, Published, Publisher, look_at_last_build
 from .render import DEFAULT_THEME, load_theme, render_units
 from .score import Scores, score_site
 from .search import SEARCH_SOURCE, index_documents, shard_count
@@ -130,15 +130,18 @@ def _build(
 ) -> BuildResult:
     timings: dict[str, float] = {}
     start = time.perf_counter()
-    shot = snapshot(root) if cache else None
+    shot: Snapshot | None = None
     stamp = ""
-    if shot is not None:
+    last: LastBuild | None = None
+    if cache:
         target = output if output is not None else root / load_config(root).output
+        look = look_at_last_build(root, target)  # beside the listing, the check and the scoring
+        shot = snapshot(root)
         stamp = _stamp(root, shot, today, strict=strict, search=search)
-        last = unchanged(root, target, stamp)
-        if last is not None:
+        last = look()
+        if last is not None and last.manifest.stamp == stamp and last.every:
             timings["check"] = time.perf_counter() - start
-            return _nothing_to_do(target, last, timings)
+            return _nothing_to_do(target, last.manifest, timings)
     checked: CheckResult = check_site(root, today, cache=cache, shot=shot)
     timings["check"] = time.perf_counter() - start
     if checked.failed(strict):
@@ -173,7 +176,14 @@ def _build(
     summary = (members, len(site.engagements), checked.diagnostics)
     shards = shard_count(len(public_members(site, scores)))  # as the renderer counts them
     publisher = Publisher(
-        root, target, cache=cache, search=indexer if search else None, stamp=stamp, summary=summary, shards=shards
+        root,
+        target,
+        cache=cache,
+        search=indexer if search else None,
+        stamp=stamp,
+        summary=summary,
+        shards=shards,
+        last=last,
     )
     items = render_units(
         site,

@@ -24,17 +24,20 @@ too, so that the index is rebuilt only when one of them changed.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import multiprocessing
 import os
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from .cache import CACHE_DIR, cache_folder, ensure_folder, load_signed, replace_file, save_signed, stat_key
+from .cache import cache_folder, ensure_folder, load_signed, replace_file, save_signed, stat_key
 from .diagnostics import Diagnostic
 from .search import SEARCH_SOURCE, bundle_folder, bundle_of
 from .write import (
@@ -219,25 +222,60 @@ class Layout:
         return stat.S_ISREG(found.st_mode) and (found.st_size, found.st_mtime_ns) == recorded[1:]
 
 
-def intact_units(manifest: Manifest, layout: Layout) -> dict[str, str]:
-    """The digests of the units whose every file is still as the previous build wrote it."""
-    files = manifest.files
-    return {
-        key: digest
-        for key, (digest, paths) in manifest.units.items()
-        if all(layout.intact(path, files.get(path)) for path in paths)
-    }
+@dataclass(frozen=True, slots=True)
+class LastBuild:
+    """The last build's manifest, and what of its output is still as it wrote it."""
+
+    manifest: Manifest
+    every: bool
+    """Whether every file the manifest lists is (then, with the same stamp, there is nothing to do)."""
+    units: Mapping[str, str]
+    """The digests of the units whose every file is: the units the renderer need not draw again."""
 
 
-def unchanged(root: Path, output: Path, stamp: str) -> Manifest | None:
-    """The manifest of the last build into ``output`` if it had the same inputs and its files are intact."""
-    manifest = load_manifest(root, output)
-    if manifest is None or manifest.stamp != stamp:
+def last_build(root: Path, output: Path) -> LastBuild | None:
+    """Read the last build's manifest and look at each file it lists (one ``lstat`` a file)."""
+    folder = cache_folder(root)
+    manifest = load_manifest(root, output) if folder is not None else None
+    if folder is None or manifest is None:
         return None
-    layout = Layout(output, mirror_folder(root / CACHE_DIR, output))
-    if not all(layout.intact(path, recorded) for path, recorded in manifest.files.items()):
-        return None
-    return manifest
+    layout = Layout(output, mirror_folder(folder, output))
+    kept = {path for path, recorded in manifest.files.items() if layout.intact(path, recorded)}
+    units = {key: digest for key, (digest, paths) in manifest.units.items() if kept.issuperset(paths)}
+    return LastBuild(manifest, len(kept) == len(manifest.files), units)
+
+
+LOOK_AHEAD_BYTES: Final = 1 << 20
+"""From this size of manifest on (about 10,000 files), :func:`look_at_last_build` forks."""
+
+
+def look_at_last_build(root: Path, output: Path) -> Callable[[], LastBuild | None]:
+    """Start :func:`last_build` beside the build's first stages; call the result for its answer.
+
+    A 10,000-member site's output has 120,000 files, and looking at each takes most of
+    a second: in a forked process it overlaps the listing, the check and the scoring,
+    which the build must do anyway on the other core. A small output is looked at when
+    asked, in this process, where forking would cost more than it saves. If the forked
+    process fails, the look is taken again here: it only reads.
+    """
+    folder = cache_folder(root)
+    try:
+        size = os.stat(folder / manifest_name(output)).st_size if folder is not None else 0
+    except OSError:
+        size = 0
+    if size < LOOK_AHEAD_BYTES or "fork" not in multiprocessing.get_all_start_methods():
+        return functools.partial(last_build, root, output)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    future = pool.submit(last_build, root, output)
+    pool.shutdown(wait=False)
+
+    def answer() -> LastBuild | None:
+        try:
+            return future.result()
+        except (BrokenProcessPool, OSError):
+            return last_build(root, output)
+
+    return answer
 
 
 class Publisher:
@@ -253,15 +291,19 @@ class Publisher:
         stamp: str = "",
         summary: Summary = (0, 0, ()),
         shards: int = 1,
+        last: LastBuild | None = None,
     ) -> None:
+        """``last`` is what :func:`last_build` found, if it was looked at already (else it is looked at here)."""
         self.root, self.output, self.search, self.shards = root, output, search, shards
         self.stamp, self.summary = stamp, summary
         folder = cache_folder(root) if cache else None
         self.cache = folder
-        self.manifest = load_manifest(root, output) if folder is not None else None
+        if folder is not None and last is None:
+            last = last_build(root, output)
+        self.manifest = last.manifest if folder is not None and last is not None else None
         mirror = mirror_folder(folder, output) if folder is not None else output / SEARCH_SOURCE
         self.layout = Layout(output, mirror)
-        self.previous: dict[str, str] = intact_units(self.manifest, self.layout) if self.manifest is not None else {}
+        self.previous: Mapping[str, str] = last.units if self.manifest is not None and last is not None else {}
         """Digests of the units the renderer need not draw again."""
 
     def publish(self, items: Iterable[Output | Unit]) -> Published:

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +28,7 @@ import yaml
 from click.testing import CliRunner
 
 from generator import api as api_module
+from generator import publish as publish_module
 from generator import render as render_module
 from generator import search as search_module
 from generator.build import BuildFailed, BuildResult, build
@@ -350,6 +353,56 @@ def test_parallel_and_serial_incremental_builds_are_identical(
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     result = incremental(network)
     assert result.published is not None and result.published.incremental
+    assert_same_as_clean(network, tmp_path)
+
+
+def test_the_last_build_looked_at_in_a_forked_process_is_trusted_as_in_this_one(
+    network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[object] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    incremental(network)
+    monkeypatch.setattr(publish_module, "LOOK_AHEAD_BYTES", 0)
+    monkeypatch.setattr(publish_module, "ProcessPoolExecutor", CountedPool)
+    nothing = incremental(network)
+    assert nothing.published is not None and nothing.published.written == 0 and nothing.published.rendered == 0
+    page = next((network / "_site" / "members").glob("*/index.html"))
+    page.write_text("defaced", encoding="utf-8")
+    edit_member(network)
+    result = incremental(network)
+    assert len(pools) == 2, "each build looked at the last one in a forked process"
+    assert result.published is not None and result.published.incremental
+    assert 0 < result.published.rendered < result.published.kept
+    assert_same_as_clean(network, tmp_path)
+
+
+def test_a_forked_look_at_the_last_build_that_fails_is_taken_again(
+    network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class BrokenPool:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+        def submit(self, *args: Any) -> Future[None]:
+            failed: Future[None] = Future()
+            failed.set_exception(BrokenProcessPool("the worker died"))
+            return failed
+
+        def shutdown(self, wait: bool) -> None:
+            pass
+
+    incremental(network)
+    monkeypatch.setattr(publish_module, "LOOK_AHEAD_BYTES", 0)
+    monkeypatch.setattr(publish_module, "ProcessPoolExecutor", BrokenPool)
+    page = next((network / "_site" / "members").glob("*/index.html"))
+    page.write_text("defaced", encoding="utf-8")
+    result = incremental(network)
+    assert result.published is not None and result.published.incremental and result.published.written >= 1
     assert_same_as_clean(network, tmp_path)
 
 
