@@ -135,7 +135,7 @@ def _build(
     last: LastBuild | None = None
     if cache:
         target = output if output is not None else root / load_config(root).output
-        look = look_at_last_build(root, target)  # beside the listing, the check and the scoring
+        look = look_at_last_build(root, target)  # beside the listing of the records
         shot = snapshot(root)
         stamp = _stamp(root, shot, today, strict=strict, search=search)
         last = look()

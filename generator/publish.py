@@ -253,10 +253,10 @@ def look_at_last_build(root: Path, output: Path) -> Callable[[], LastBuild | Non
     """Start :func:`last_build` beside the build's first stages; call the result for its answer.
 
     A 10,000-member site's output has 120,000 files, and looking at each takes most of
-    a second: in a forked process it overlaps the listing, the check and the scoring,
-    which the build must do anyway on the other core. A small output is looked at when
-    asked, in this process, where forking would cost more than it saves. If the forked
-    process fails, the look is taken again here: it only reads.
+    a second: in a forked process, on the other core, it is done by the time the build
+    has listed the site's records, which it must do first anyway. A small output is
+    looked at when asked, in this process, where forking would cost more than it saves.
+    If the forked process fails, the look is taken again here: it only reads.
     """
     folder = cache_folder(root)
     try:
