@@ -641,6 +641,18 @@ def parse_list(text: str, kind: Callable[[str], Any]) -> list[Any]:
     return [kind(item.strip()) for item in text.split(",") if item.strip()]
 
 
+def free_name(folder: Path, stem: str) -> Path:
+    """``folder/stem.json``, or ``stem-2.json``, ``stem-3.json``… when a run of the same commit on the same day is kept.
+
+    A result is the only record of a run that took minutes: a second run never replaces it.
+    """
+    path, number = folder / f"{stem}.json", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}.json"
+    return path
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: measure, print the table, write the JSON; exit 1 if a command failed."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
@@ -729,8 +741,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(work)
     report["growth"] = growth(report["sizes"])
 
-    out = args.out or REPO_ROOT / "bench" / "results" / (
-        f"{now:%Y-%m-%d}-{state['sha']}{'-dirty' if state['dirty'] else ''}.json"
+    out = args.out or free_name(
+        REPO_ROOT / "bench" / "results", f"{now:%Y-%m-%d}-{state['sha']}{'-dirty' if state['dirty'] else ''}"
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")

@@ -73,3 +73,27 @@ def test_hugo_side_by_side_and_compare(tmp_path: Path) -> None:
     assert "compared with" in table
     hugo_site = next((tmp_path / "cache").glob("hugo-v*-network-v*-m40-s1"))
     assert len(list(hugo_site.glob("content/*/members/*.md"))) == 2 * 40
+
+
+def test_a_second_run_of_the_same_commit_never_replaces_the_first_result(tmp_path: Path) -> None:
+    # In a child process: the suite's scripts import each other by their bare names.
+    names = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from run import free_name
+folder = Path(sys.argv[2])
+for _ in range(3):
+    path = free_name(folder, "2026-12-07-abc")
+    path.write_text("{}", encoding="utf-8")
+    print(path.name)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", names, str(REPO / "bench"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["2026-12-07-abc.json", "2026-12-07-abc-2.json", "2026-12-07-abc-3.json"]
