@@ -293,17 +293,17 @@ class Publisher:
         shards: int = 1,
         last: LastBuild | None = None,
     ) -> None:
-        """``last`` is what :func:`last_build` found, if it was looked at already (else it is looked at here)."""
+        """``last`` is what :func:`last_build` found (``None``: no last build to update, the site is built whole)."""
         self.root, self.output, self.search, self.shards = root, output, search, shards
         self.stamp, self.summary = stamp, summary
         folder = cache_folder(root) if cache else None
         self.cache = folder
-        if folder is not None and last is None:
-            last = last_build(root, output)
-        self.manifest = last.manifest if folder is not None and last is not None else None
+        if folder is None:
+            last = None
+        self.manifest = last.manifest if last is not None else None
         mirror = mirror_folder(folder, output) if folder is not None else output / SEARCH_SOURCE
         self.layout = Layout(output, mirror)
-        self.previous: Mapping[str, str] = last.units if self.manifest is not None and last is not None else {}
+        self.previous: Mapping[str, str] = last.units if last is not None else {}
         """Digests of the units the renderer need not draw again."""
 
     def publish(self, items: Iterable[Output | Unit]) -> Published:

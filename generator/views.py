@@ -773,16 +773,18 @@ def engagement_inputs(site: Site, engagement_id: str, versions: Versions) -> tup
     )
 
 
+def _token(inputs: object) -> bytes:
+    """16 bytes that change whenever ``inputs`` (plain values, hashed by their ``repr``) do."""
+    return hashlib.blake2b(repr(inputs).encode(), digest_size=16).digest()
+
+
 def engagement_tokens(site: Site, versions: Versions) -> dict[str, bytes]:
     """Each engagement's :func:`engagement_inputs`, hashed once for every digest that includes it.
 
     Both parties' pages and the engagement's API entry include it: hashed once, it is
     16 bytes in each of them instead of seven records' paths and versions.
     """
-    return {
-        eid: hashlib.blake2b(repr(engagement_inputs(site, eid, versions)).encode(), digest_size=16).digest()
-        for eid in site.engagements
-    }
+    return {eid: _token(engagement_inputs(site, eid, versions)) for eid in site.engagements}
 
 
 def named_tokens(index: SiteIndex) -> dict[str, bytes]:
@@ -798,8 +800,7 @@ def named_tokens(index: SiteIndex) -> dict[str, bytes]:
 def named_token(index: SiteIndex, member_id: str) -> bytes:
     """One member as other pages name them: their party and the trust factor their statements carry."""
     scores = index.scores.members
-    named = (index.party(member_id), scores[member_id].attester_weight if member_id in scores else None)
-    return hashlib.blake2b(repr(named).encode(), digest_size=16).digest()
+    return _token((index.party(member_id), scores[member_id].attester_weight if member_id in scores else None))
 
 
 def member_inputs(
