@@ -25,13 +25,13 @@ import pickle
 import secrets
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 CACHE_DIR: Final = ".triangle-cache"
 """At the site's root, beside ``site.yml``; safe to delete, ignored by git."""
-FORMAT: Final = b"triangle-cache 2\n"
+FORMAT: Final = b"triangle-cache 3\n"
 RECORDS_FILE: Final = "records.pickle"
 
 StatKey = tuple[int, int, int, int]
@@ -143,6 +143,27 @@ CHANGES_SHARE: Final = 0.05
 CHANGES_MIN: Final = 1000
 
 
+def pickled(records: Mapping[str, CachedRecord]) -> bytes:
+    """Records as the whole cache file keeps them: one or more such pickles (see :class:`RecordStore`)."""
+    return pickle.dumps(dict(records), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpickled(chunks: object) -> dict[str, CachedRecord] | None:
+    """The records of the whole file's pickles, ``None`` when they are not what :func:`pickled` makes."""
+    if not isinstance(chunks, tuple) or not all(isinstance(chunk, bytes) for chunk in chunks):
+        return None
+    records: dict[str, CachedRecord] = {}
+    for chunk in chunks:
+        try:
+            part = pickle.loads(chunk)
+        except Exception:  # signed by us but unreadable (a partial write survived): start again
+            return None
+        if not isinstance(part, dict):
+            return None
+        records.update(part)
+    return records
+
+
 class RecordStore:
     """The cached parses of a site: a whole file, and a small file of the changes since.
 
@@ -151,14 +172,24 @@ class RecordStore:
     file it applies to (a random tag saved inside it), so that changes are never
     applied to another version of it. When the changes outgrow :data:`CHANGES_SHARE`
     of the records, the whole file is written again and the changes dropped.
+
+    The whole file holds the records as several pickles (see :func:`pickled`): the
+    worker processes that parse a site's files pickle their share to send it to the
+    check anyway, and a first run keeps those bytes instead of pickling every record
+    a second time.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
         saved = load_signed(root, RECORDS_FILE)
-        ok = isinstance(saved, tuple) and len(saved) == 2 and isinstance(saved[0], bytes) and isinstance(saved[1], dict)
-        self.tag: bytes = saved[0] if ok else b""
-        self.whole: dict[str, CachedRecord] = saved[1] if ok else {}
+        whole: dict[str, CachedRecord] | None = None
+        self.tag = b""
+        if isinstance(saved, tuple) and len(saved) == 2 and isinstance(saved[0], bytes):
+            whole = _unpickled(saved[1])
+            if whole is not None:
+                self.tag = saved[0]
+        ok = whole is not None
+        self.whole: dict[str, CachedRecord] = whole or {}
         """The records as the whole file has them."""
         changes = load_signed(root, CHANGES_FILE) if ok else None
         valid = isinstance(changes, tuple) and len(changes) == 2 and changes[0] == self.tag
@@ -173,8 +204,12 @@ class RecordStore:
             else:
                 self.records[path] = entry
 
-    def save(self, records: Mapping[str, CachedRecord]) -> None:
-        """Keep ``records`` for the next run: only their changes when they are few."""
+    def save(self, records: Mapping[str, CachedRecord], chunks: Sequence[bytes] = ()) -> None:
+        """Keep ``records`` for the next run: only their changes when they are few.
+
+        ``chunks``, when given, are exactly ``records`` already :func:`pickled`: the
+        whole file is then written from them.
+        """
         whole = self.whole
         changes: dict[str, CachedRecord | None] = {p: e for p, e in records.items() if whole.get(p) is not e}
         changes.update((path, None) for path in whole.keys() - records.keys())
@@ -182,7 +217,7 @@ class RecordStore:
             save_signed(self.root, CHANGES_FILE, (self.tag, changes))
             return
         self.tag, self.whole, self.changes = secrets.token_bytes(16), dict(records), {}
-        save_signed(self.root, RECORDS_FILE, (self.tag, self.whole))
+        save_signed(self.root, RECORDS_FILE, (self.tag, tuple(chunks) if chunks else (pickled(records),)))
         folder = cache_folder(self.root)
         if folder is not None:
             with contextlib.suppress(OSError):

@@ -14,13 +14,14 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import pickle
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import CachedRecord, RecordStore, StatKey, stat_key
+from .cache import CachedRecord, RecordStore, StatKey, pickled, stat_key
 from .config import load_config
 from .diagnostics import Diagnostic, Severity, error
 from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
@@ -155,6 +156,38 @@ def parse_all(root: Path, tasks: Sequence[Task], jobs: int | None = None) -> Par
             records.extend(map(_unflatten, chunk_records))
             problems.extend(chunk_problems)
     return records, problems
+
+
+Kept = tuple[bytes, list[tuple[Flat, tuple[Diagnostic, ...]]]]
+"""A share of files parsed for the record cache: those with a version as the cache pickles them, the others."""
+
+
+def _parse_chunk_kept(root: Path, files: Sequence[tuple[RecordFile, StatKey | None]]) -> Kept:
+    """Parse files for the record cache: the share it keeps comes back already :func:`~.cache.pickled`.
+
+    Those bytes cross the process boundary as they are and become part of the cache
+    file, so that no record is pickled twice; a file without a version (it vanished
+    after the listing) is not kept, and comes back apart.
+    """
+    kept: dict[str, CachedRecord] = {}
+    loose: list[tuple[Flat, tuple[Diagnostic, ...]]] = []
+    for file, key in files:
+        record, diagnostics = parse_record(root, file)
+        if key is None:
+            loose.append((_flatten(record), diagnostics))
+        else:
+            kept[file.path] = (key, _flatten(record), diagnostics)
+    return pickled(kept), loose
+
+
+def parse_kept(root: Path, files: Sequence[tuple[RecordFile, StatKey | None]], jobs: int | None = None) -> list[Kept]:
+    """Parse files for the record cache, in worker processes when it pays; shares in the order given."""
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [_parse_chunk_kept(root, files)]
+    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_parse_chunk_kept, [root] * len(chunks), chunks))
 
 
 Blob = tuple[RecordFile, bytes]
@@ -301,19 +334,22 @@ def _parse_cached(root: Path, shot: Snapshot, jobs: int | None) -> tuple[Parsed,
             problems.extend(hit[2])
         else:
             stale.append((place, key))
+    chunks: list[bytes] = []
     if stale:
-        parsed, found = parse_all(root, [files[place] for place, _ in stale], jobs)
-        own: dict[str, list[Diagnostic]] = {}
-        for diagnostic in found:  # a file's parse only reports problems of that file
-            own.setdefault(diagnostic.path, []).append(diagnostic)
-        for (place, key), record in zip(stale, parsed, strict=True):
-            mine = tuple(own.get(record.file.path, ()))
-            slots[place] = record
-            problems.extend(mine)
-            if key is not None:
-                fresh[record.file.path] = (key, _flatten(record), mine)
+        place_of = {files[place].path: place for place, _ in stale}
+        for data, loose in parse_kept(root, [(files[place], key) for place, key in stale], jobs):
+            kept: dict[str, CachedRecord] = pickle.loads(data)
+            for path, entry in kept.items():
+                slots[place_of[path]] = _unflatten(entry[1])
+                problems.extend(entry[2])
+            fresh.update(kept)
+            chunks.append(data)
+            for flat, diagnostics in loose:
+                slots[place_of[flat[0]]] = _unflatten(flat)
+                problems.extend(diagnostics)
     if stale or len(fresh) != len(cached):
-        store.save(fresh)
+        # Every record parsed now: the workers' pickles are the whole cache file.
+        store.save(fresh, chunks if len(stale) == len(files) else ())
     versions = {path: entry[0] for path, entry in fresh.items()}
     return ([record for record in slots if record is not None], problems), versions
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from generator import cache as cache_module
+from generator import check as check_module
 from generator.cache import (
     CACHE_DIR,
     CHANGES_FILE,
@@ -18,6 +19,7 @@ from generator.cache import (
     RECORDS_FILE,
     code_digest,
     load_records,
+    load_signed,
     save_signed,
     stat_key,
 )
@@ -189,3 +191,17 @@ def test_cache_through_a_symlink_is_refused(network: Path, tmp_path: Path) -> No
     (network / CACHE_DIR).symlink_to(elsewhere)
     check_site(network, TODAY, cache=True)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_workers_pickles_are_the_whole_cache(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Records parsed by worker processes are kept as the workers pickled them, and read back whole."""
+    with monkeypatch.context() as patch:
+        patch.setattr(check_module, "PARALLEL_THRESHOLD", 0)
+        patch.setattr(check_module, "CHUNK", 40)
+        patch.setattr(cache_module, "pickled", lambda records: pytest.fail("the check pickled the records again"))
+        parallel = check_site(network, TODAY, jobs=2, cache=True)
+    tag, chunks = load_signed(network, RECORDS_FILE)
+    assert len(chunks) == -(-parallel.files // 40)  # one pickle per worker task
+    assert len(load_records(network)) == parallel.files
+    assert outcome(parallel) == outcome(check_site(network, TODAY, cache=False))
+    assert outcome(check_site(network, TODAY, jobs=2, cache=True)) == outcome(parallel)
