@@ -4,7 +4,11 @@ Parsing 150,000 small YAML files is most of what ``triangle check`` does, and al
 none of them change between two runs. The cache keeps each file's parsed record and
 problems under the file's identity and change time (size, modification and change
 times in nanoseconds, inode): a file written since, even with the same size and a
-reset modification time, has a new change time and is parsed again.
+reset modification time, has a new change time and is read again. A file read again
+is parsed again only if its content changed: each entry also keeps a digest of the
+content, and the id git gives that content, so that a fresh clone (new inodes, new
+times) and ``triangle review`` (which reads files from git) reuse the parses of the
+files they share with the cache.
 
 The folder is safe to delete (the next run parses everything) and git-ignored. It is
 also untrusted: a pull request could commit a crafted one, and unpickling such a file
@@ -43,6 +47,20 @@ def stat_key(result: os.stat_result) -> StatKey:
     return (result.st_size, result.st_mtime_ns, result.st_ctime_ns, result.st_ino)
 
 
+def content_digest(data: bytes) -> bytes:
+    """What a file's content is, for the cache: a strong hash, so that no crafted file passes for another."""
+    return hashlib.blake2b(data, digest_size=16).digest()
+
+
+def blob_id(data: bytes) -> str:
+    """The name git gives a file's content in a SHA-1 repository (``git hash-object``).
+
+    Only compared with names git itself gave (a tree's entries), which its hardened
+    SHA-1 vouches for; a SHA-256 repository's names never match, and its files are parsed.
+    """
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
 @functools.cache
 def code_digest() -> bytes:
     """A digest of Triangle's own code and theme: a cache made by another version is not reused."""
@@ -78,8 +96,9 @@ def secret_key() -> bytes | None:
     return key
 
 
-CachedRecord = tuple[StatKey, Any, tuple[Any, ...]]
-"""One file's version, its parse as plain tuples (see :func:`generator.check._flatten`) and its problems.
+CachedRecord = tuple[StatKey, bytes, str, Any, tuple[Any, ...]]
+"""One file's version, :func:`content_digest` and :func:`blob_id` (empty when it could not be read), its
+parse as plain tuples (see :func:`generator.check._flatten`) and its problems.
 
 Plain tuples, not a dataclass: 150,000 of them unpickle in C, several times faster.
 """

@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import CachedRecord, RecordStore, StatKey, pickled, stat_key
+from .cache import CachedRecord, RecordStore, StatKey, blob_id, content_digest, pickled, stat_key
 from .config import load_config
 from .diagnostics import Diagnostic, Severity, error
 from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
-from .load import Loaded, load_bytes, load_file
+from .load import Loaded, load, load_bytes, load_file, read_file
 from .model import Positions, Site, frozen_map
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
 from .signing import Keyring, Subject, Verdict, explain_tampered, subjects, verify_subjects
@@ -124,7 +124,8 @@ def _flatten(record: ParsedRecord) -> Flat:
     )
 
 
-def _unflatten(flat: Flat) -> ParsedRecord:
+def unflatten(flat: Flat) -> ParsedRecord:
+    """A record back from the plain tuples of :func:`_flatten` (a process boundary, the record cache)."""
     path, kind, name, engagement, year, values, (keys, numbers), complete = flat
     file = RecordFile(path, kind, name, engagement, year)  # type: ignore[arg-type]
     if values is None:
@@ -153,7 +154,7 @@ def parse_all(root: Path, tasks: Sequence[Task], jobs: int | None = None) -> Par
     problems: list[Diagnostic] = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         for chunk_records, chunk_problems in pool.map(_parse_chunk_flat, [root] * len(chunks), chunks):
-            records.extend(map(_unflatten, chunk_records))
+            records.extend(map(unflatten, chunk_records))
             problems.extend(chunk_problems)
     return records, problems
 
@@ -161,33 +162,59 @@ def parse_all(root: Path, tasks: Sequence[Task], jobs: int | None = None) -> Par
 Kept = tuple[bytes, list[tuple[Flat, tuple[Diagnostic, ...]]]]
 """A share of files parsed for the record cache: those with a version as the cache pickles them, the others."""
 
+_KNOWN: Mapping[str, CachedRecord] = {}
+"""The record cache of the run in progress, inherited by forked workers (never pickled)."""
+
 
 def _parse_chunk_kept(root: Path, files: Sequence[tuple[RecordFile, StatKey | None]]) -> Kept:
-    """Parse files for the record cache: the share it keeps comes back already :func:`~.cache.pickled`.
+    """Read files for the record cache, parsing those whose content is not the cached one.
 
-    Those bytes cross the process boundary as they are and become part of the cache
-    file, so that no record is pickled twice; a file without a version (it vanished
-    after the listing) is not kept, and comes back apart.
+    The share the cache keeps comes back already :func:`~.cache.pickled`: those bytes
+    cross the process boundary as they are and become part of the cache file, so that
+    no record is pickled twice. A file without a version (it vanished after the
+    listing) is not kept, and comes back apart.
     """
     kept: dict[str, CachedRecord] = {}
     loose: list[tuple[Flat, tuple[Diagnostic, ...]]] = []
+    prefix = os.path.join(root, "")
     for file, key in files:
-        record, diagnostics = parse_record(root, file)
-        if key is None:
-            loose.append((_flatten(record), diagnostics))
+        data = read_file(file.path, prefix + file.path)
+        digest, blob = (b"", "") if isinstance(data, Diagnostic) else (content_digest(data), blob_id(data))
+        known = _KNOWN.get(file.path)
+        if digest and known is not None and known[1] == digest:
+            flat, diagnostics = known[3], known[4]  # written again, or a fresh clone: the same content
         else:
-            kept[file.path] = (key, _flatten(record), diagnostics)
+            loaded = Loaded(file.path, None, (data,)) if isinstance(data, Diagnostic) else load(file.path, data)
+            record, diagnostics = convert_loaded(file, loaded)
+            flat = _flatten(record)
+        if key is None:
+            loose.append((flat, diagnostics))
+        else:
+            kept[file.path] = (key, digest, blob, flat, diagnostics)
     return pickled(kept), loose
 
 
-def parse_kept(root: Path, files: Sequence[tuple[RecordFile, StatKey | None]], jobs: int | None = None) -> list[Kept]:
-    """Parse files for the record cache, in worker processes when it pays; shares in the order given."""
+def parse_kept(
+    root: Path,
+    files: Sequence[tuple[RecordFile, StatKey | None]],
+    known: Mapping[str, CachedRecord],
+    jobs: int | None = None,
+) -> list[Kept]:
+    """Read files for the record cache, in worker processes when it pays; shares in the order given.
+
+    ``known`` is the cache as it was: a file whose content is the one it knows is not parsed again.
+    """
+    global _KNOWN
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
-    if jobs <= 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
-        return [_parse_chunk_kept(root, files)]
-    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(_parse_chunk_kept, [root] * len(chunks), chunks))
+    _KNOWN = known
+    try:
+        if jobs <= 1 or len(files) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+            return [_parse_chunk_kept(root, files)]
+        chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(_parse_chunk_kept, [root] * len(chunks), chunks))
+    finally:
+        _KNOWN = {}
 
 
 Blob = tuple[RecordFile, bytes]
@@ -219,7 +246,7 @@ def parse_blobs(blobs: Sequence[Blob], jobs: int | None = None) -> list[ParsedBl
         chunks = [flat[i : i + CHUNK] for i in range(0, len(flat), CHUNK)]
         with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
             chunks_parsed = list(pool.map(_parse_blobs_chunk, chunks))
-    return [(_unflatten(record), diagnostics) for chunk in chunks_parsed for record, diagnostics in chunk]
+    return [(unflatten(record), diagnostics) for chunk in chunks_parsed for record, diagnostics in chunk]
 
 
 _SIGNED: tuple[list[Subject], Keyring | None] = ([], None)
@@ -304,9 +331,10 @@ def snapshot(root: Path) -> Snapshot:
     """List the site's record files and take the version of each."""
     found = discover(root, defer_folders=False)
     versions: dict[str, StatKey | None] = {}
+    prefix = os.path.join(root, "")
     for file in found.files:
         try:
-            versions[file.path] = stat_key(os.lstat(os.path.join(root, file.path)))
+            versions[file.path] = stat_key(os.lstat(prefix + file.path))
         except OSError:
             versions[file.path] = None  # vanished meanwhile: parsing it reports how
     return Snapshot(found, versions)
@@ -314,6 +342,8 @@ def snapshot(root: Path) -> Snapshot:
 
 def _parse_cached(root: Path, shot: Snapshot, jobs: int | None) -> tuple[Parsed, dict[str, StatKey]]:
     """Parse only the files that changed since the cached run, and refresh the cache.
+
+    A file whose version changed is read again, and parsed only if its content did too.
 
     Records come back in the order of the listing, as without the cache, with the
     version of every file that was read.
@@ -330,22 +360,22 @@ def _parse_cached(root: Path, shot: Snapshot, jobs: int | None) -> tuple[Parsed,
         hit = cached.get(file.path)
         if key is not None and hit is not None and hit[0] == key:
             fresh[file.path] = hit
-            slots[place] = _unflatten(hit[1])
-            problems.extend(hit[2])
+            slots[place] = unflatten(hit[3])
+            problems.extend(hit[4])
         else:
             stale.append((place, key))
     chunks: list[bytes] = []
     if stale:
         place_of = {files[place].path: place for place, _ in stale}
-        for data, loose in parse_kept(root, [(files[place], key) for place, key in stale], jobs):
+        for data, loose in parse_kept(root, [(files[place], key) for place, key in stale], cached, jobs):
             kept: dict[str, CachedRecord] = pickle.loads(data)
             for path, entry in kept.items():
-                slots[place_of[path]] = _unflatten(entry[1])
-                problems.extend(entry[2])
+                slots[place_of[path]] = unflatten(entry[3])
+                problems.extend(entry[4])
             fresh.update(kept)
             chunks.append(data)
             for flat, diagnostics in loose:
-                slots[place_of[flat[0]]] = _unflatten(flat)
+                slots[place_of[flat[0]]] = unflatten(flat)
                 problems.extend(diagnostics)
     if stale or len(fresh) != len(cached):
         # Every record parsed now: the workers' pickles are the whole cache file.

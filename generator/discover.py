@@ -8,6 +8,7 @@ never followed, so a link to ``/etc/hostname`` can be neither read nor published
 
 from __future__ import annotations
 
+import operator
 import os
 import re
 from collections.abc import Sequence
@@ -102,6 +103,11 @@ class Discovery:
     folders: tuple[EngagementFolder, ...] = ()
 
 
+_NAME = operator.attrgetter("name")
+_PATH = operator.attrgetter("path")
+"""Record files in path order: the order of :class:`RecordFile`, whose paths are unique, without its ``__lt__``."""
+
+
 class _Walker:
     def __init__(self, root: Path, defer_folders: bool) -> None:
         self.root = root
@@ -132,7 +138,7 @@ class _Walker:
         folder = os.path.join(self.root, CONTENT, *parts)
         try:
             with os.scandir(folder) as it:
-                return sorted(it, key=lambda e: e.name)
+                return sorted(it, key=_NAME)
         except OSError as exc:
             self.problem(self.rel(*parts), "file-unreadable", f"cannot read this folder: {exc.strerror}")
             return []
@@ -142,16 +148,17 @@ class _Walker:
         entries = self.listing(*parts)
         kept = []
         for entry in entries:
-            rel = self.rel(*parts, entry.name)
             if entry.is_symlink():
                 self.problem(
-                    rel,
+                    self.rel(*parts, entry.name),
                     "file-not-regular",
                     "this is a symbolic link; Triangle never follows links in content/ "
                     "(replace it with the real file or folder)",
                 )
             elif not entry.is_dir(follow_symlinks=False) and not entry.is_file(follow_symlinks=False):
-                self.problem(rel, "file-not-regular", "this is not a regular file or folder; remove it")
+                self.problem(
+                    self.rel(*parts, entry.name), "file-not-regular", "this is not a regular file or folder; remove it"
+                )
             else:
                 kept.append(entry)
         return kept
@@ -218,8 +225,9 @@ class _Walker:
                     self.walk_engagement(year.name, folder.name)
 
     def walk_engagement(self, year: str, eid: str) -> None:
+        folder = f"{CONTENT}/engagements/{year}/{eid}/"  # 150,000 files at 10,000 members: no join per file
         for entry in self.entries("engagements", year, eid):
-            rel = self.rel("engagements", year, eid, entry.name)
+            rel = folder + entry.name
             if not (entry.is_file(follow_symlinks=False) and entry.name.endswith(".yml")):
                 self.unexpected(
                     rel,
@@ -241,7 +249,7 @@ def discover(root: Path, defer_folders: bool = False) -> Discovery:
     content = root / CONTENT
     walker = _Walker(root, defer_folders)
     walker.walk_content(not content.is_symlink() and content.is_dir())
-    return Discovery(tuple(sorted(walker.files)), tuple(walker.problems), tuple(walker.folders))
+    return Discovery(tuple(sorted(walker.files, key=_PATH)), tuple(walker.problems), tuple(walker.folders))
 
 
 class _ListingWalker(_Walker):

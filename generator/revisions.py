@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .check import no_gc, parse_blobs, verify_all
+from .cache import load_records
+from .check import no_gc, parse_blobs, unflatten, verify_all
 from .config import SITE_FILE, parse_config
 from .diagnostics import Diagnostic, TriangleError, UsageError
 from .discover import RecordFile, discover_listing
@@ -137,14 +138,14 @@ def read_revisions(
             for record in discovery.files:
                 wanted.setdefault((record.path, files[record.path].sha), record)
         configs = {name: files.get(SITE_FILE) for name, files in listings.items()}
+        with stage("record cache"):
+            parsed: ParsedFiles = _cached_parses(root, wanted)
         with stage("read files"):
-            shas = {sha for _, sha in wanted} | {e.sha for e in configs.values() if e is not None}
+            shas = {key[1] for key in wanted if key not in parsed} | {e.sha for e in configs.values() if e is not None}
             contents = repo.blobs(shas, MAX_FILE_BYTES)
         with stage("parse"):
-            keys = list(wanted)
-            parsed: ParsedFiles = dict(
-                zip(keys, parse_blobs([(wanted[k], contents[k[1]]) for k in keys], jobs), strict=True)
-            )
+            keys = [key for key in wanted if key not in parsed]
+            parsed.update(zip(keys, parse_blobs([(wanted[k], contents[k[1]]) for k in keys], jobs), strict=True))
         revisions: dict[str, Revision] = {}
         for name, ref, commit in (("base", base_ref, compared), ("head", head_ref, head_commit)):
             revisions[name] = _check_revision(
@@ -171,6 +172,21 @@ def read_revisions(
         authors_unknown=len(known) < len(commits),
     )
     return Revisions(base, revisions["head"], change)
+
+
+def _cached_parses(root: Path, wanted: Mapping[tuple[str, str], RecordFile]) -> ParsedFiles:
+    """The parses the site's record cache holds for files of either revision, by (path, git blob id).
+
+    A cache entry is the working tree's version of a path; it serves a revision whose
+    file at that path has the same content, as git names it. The cache is only read.
+    """
+    known = load_records(root)
+    found: ParsedFiles = {}
+    for key in wanted:
+        entry = known.get(key[0])
+        if entry is not None and entry[2] == key[1]:
+            found[key] = (unflatten(entry[3]), entry[4])
+    return found
 
 
 def _check_revision(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,7 @@ def test_damaged_or_foreign_cache_is_never_trusted(network: Path, damage: str, m
     else:
         # The right header and a well-formed pickle that drops every problem, without the key's HMAC.
         entries = load_records(network)
-        forged = {p: (key, flat, ()) for p, (key, flat, _) in entries.items()}
+        forged = {p: (key, digest, blob, flat, ()) for p, (key, digest, blob, flat, _) in entries.items()}
         header = FORMAT + RECORDS_FILE.encode() + b"\n" + code_digest()
         path.write_bytes(header + bytes(32) + pickle.dumps(forged))
     assert load_records(network) == {} or damage == "other-key"
@@ -205,3 +206,25 @@ def test_workers_pickles_are_the_whole_cache(network: Path, monkeypatch: pytest.
     assert len(load_records(network)) == parallel.files
     assert outcome(parallel) == outcome(check_site(network, TODAY, cache=False))
     assert outcome(check_site(network, TODAY, jobs=2, cache=True)) == outcome(parallel)
+
+
+def test_a_fresh_clone_reuses_the_parses_of_the_same_content(
+    network: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New inodes and times (a clone, a restored CI cache): files are read again, but parsed only if changed."""
+    check_site(network, TODAY, cache=True)
+    clone = tmp_path / "clone"
+    shutil.copytree(network, clone)  # every file and the cache, with new inodes and change times
+    changed = sorted((clone / "content" / "members").glob("*.yml"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8").replace("headline:", "headline: Changed,", 1), "utf-8")
+    parsed: list[str] = []
+    real = check_module.load
+    monkeypatch.setattr(check_module, "load", lambda path, data: parsed.append(path) or real(path, data))
+    warm = check_site(clone, TODAY, cache=True)
+    assert parsed == [changed.relative_to(clone).as_posix()]
+    monkeypatch.setattr(check_module, "load", real)
+    assert outcome(warm) == outcome(check_site(clone, TODAY, cache=False))
+    records = load_records(clone)
+    entry = records[changed.relative_to(clone).as_posix()]
+    assert entry[0] == stat_key(os.lstat(changed))  # the clone's versions are kept
+    assert all(records[p][0] == stat_key(os.lstat(clone / p)) for p in records)

@@ -135,9 +135,9 @@ def test_cached_records_keep_every_position(tmp_path: Path, monkeypatch: pytest.
     sponsor = "skills: [motion-design, illustration]\nsponsors: [no-such-member]"
     member.write_text(text.replace("skills: [motion-design, illustration]", sponsor), encoding="utf-8")
     fresh = check_site(site, TODAY, cache=True)  # parses and fills the cache
-    real = check._unflatten
+    real = check.unflatten
     unflattened: list[object] = []
-    monkeypatch.setattr(check, "_unflatten", lambda flat: unflattened.append(flat) or real(flat))
+    monkeypatch.setattr(check, "unflatten", lambda flat: unflattened.append(flat) or real(flat))
     cached = check_site(site, TODAY, cache=True)  # from the cache
     assert unflattened, "the second check reads its records from the cache"
     assert cached.diagnostics == fresh.diagnostics

@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from generator import revisions as revisions_module
+from generator.check import check_site
 from generator.cli import cli
 from generator.diagnostics import Diagnostic
 from generator.discover import discover, discover_listing
@@ -713,3 +715,25 @@ def test_re_adding_an_id_that_was_withdrawn_by_status_is_flagged(repo: Path) -> 
     commit(repo, {HUGO_FILE: hugo + "    status: withdrawn\n"}, CLAIRE)
     branch(repo, "back", ({HUGO_FILE: None}, STRANGER), ({HUGO_FILE: hugo}, STRANGER))
     assert flags(review_json(repo, "back")[1]) == ["withdrawn-readded"]
+
+
+def test_review_reuses_the_parses_of_the_record_cache(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files whose content (as git names it) the working tree's cache holds are not read or parsed again."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    branch(repo, "teaser", (teaser_by_lumen(), LUMEN))
+    expected = review_json(repo, "teaser")
+    edited = repo / "content/members/ines-moreau.yml"  # uncommitted: the cache holds another content
+    edited.write_text(edited.read_text(encoding="utf-8") + "# an edit in progress\n", encoding="utf-8")
+    check_site(repo, dt.date.fromisoformat(TODAY), cache=True)
+    parsed: list[str] = []
+    real = revisions_module.parse_blobs
+
+    def counted(blobs: Any, jobs: int | None = None) -> Any:
+        parsed.extend(file.path for file, _ in blobs)
+        return real(blobs, jobs)
+
+    monkeypatch.setattr(revisions_module, "parse_blobs", counted)
+    assert review_json(repo, "teaser") == expected
+    assert sorted(parsed) == sorted([*teaser_by_lumen(), "content/members/ines-moreau.yml"])
