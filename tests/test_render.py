@@ -645,3 +645,20 @@ def test_one_h1_per_page_and_a_skip_link(base_site: Site) -> None:
     for path, text in walk(base_site, ".html"):
         assert text.count("<h1") == 1, path
         assert 'class="skip-link" href="#main"' in text and 'id="main"' in text, path
+
+
+def test_evidence_column_names_come_from_one_stylesheet_per_site(tmp_path: Path) -> None:
+    """Stacked evidence cells show their column's name from a stylesheet, not from an attribute in every cell."""
+    site = render(make_site(tmp_path, {}))
+    page = html(site, "members/ines-moreau/index.html")
+    assert "data-label" not in page.split('<table class="evidence-table"', 1)[1]
+    css = next(p for p in site if p.startswith("static/evidence-labels."))
+    assert f'href="../../{css}"' in page
+    rules = site[css].decode("utf-8")
+    assert 'html[lang="fr"] .evidence-table td:nth-child(2) { --label: "Déclaré par"; }' in rules
+    assert 'html[lang="en"] .evidence-table td:nth-child(2) { --label: "Stated by"; }' in rules
+    assert rules.count("--label") == 2 * 7
+
+
+def test_css_strings_escape_what_would_end_them() -> None:
+    assert render_module._css_string('a "b" \\ c\nd') == '"a \\"b\\" \\\\ c\\A d"'

@@ -103,7 +103,12 @@ def test_evidence_tables_stack_their_rows_on_a_phone(tab: Tab) -> None:
     tab.visit("members/agence-confluence/#evidence-payment")
     cell = tab.page.locator("#evidence-payment tbody td").first
     assert cell.evaluate("td => getComputedStyle(td).display") == "block"
-    assert cell.get_attribute("data-label")
+    # Each stacked cell shows its column's name, from the stylesheet, in the page's language.
+    label = cell.evaluate("td => getComputedStyle(td, '::before').content")
+    assert label == '"Date · "', label
+    why = tab.page.locator("#evidence-payment tbody td.why").first
+    if why.count():
+        assert "Poids" in why.evaluate("td => getComputedStyle(td, '::before').content")
     assert tab.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     right = tab.page.evaluate(
         "Math.max(...Array.from(document.querySelectorAll('#evidence-payment td'))"
