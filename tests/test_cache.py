@@ -201,7 +201,7 @@ def test_workers_pickles_are_the_whole_cache(network: Path, monkeypatch: pytest.
         patch.setattr(check_module, "CHUNK", 40)
         patch.setattr(cache_module, "pickled", lambda records: pytest.fail("the check pickled the records again"))
         parallel = check_site(network, TODAY, jobs=2, cache=True)
-    tag, chunks = load_signed(network, RECORDS_FILE)
+    _tag, chunks = load_signed(network, RECORDS_FILE)
     assert len(chunks) == -(-parallel.files // 40)  # one pickle per worker task
     assert len(load_records(network)) == parallel.files
     assert outcome(parallel) == outcome(check_site(network, TODAY, cache=False))
