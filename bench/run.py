@@ -58,7 +58,7 @@ MIB: Final = 1 << 20
 GIB: Final = 1 << 30
 LOG_TAIL_LINES: Final = 25
 
-MEASURES: Final = ("check", "cold", "warm", "member", "attestation", "review", "hugo")
+MEASURES: Final = ("check", "cold", "warm", "member", "attestation", "review-cached", "review", "hugo")
 LABELS: Final = {
     "check": "check",
     "cold": "build cold",
@@ -66,6 +66,7 @@ LABELS: Final = {
     "member": "build 1 member",
     "attestation": "build 1 attest.",
     "review": "review 1 eng.",
+    "review-cached": "review, cached",
     "hugo": "hugo (cold)",
 }
 DESCRIPTIONS: Final = {
@@ -74,7 +75,11 @@ DESCRIPTIONS: Final = {
     "warm": "triangle build again, nothing changed",
     "member": "triangle build after one member's headline changed",
     "attestation": "triangle build after one attestation was added to a one-sided engagement",
-    "review": "triangle review --format json of a branch adding one engagement and both attestations",
+    "review": (
+        "triangle review --format json of a branch adding one engagement and both attestations, "
+        "no .triangle-cache/ (a fresh CI clone)"
+    ),
+    "review-cached": "the same review with the record cache the builds left (a coordinator's machine)",
     "hugo": "hugo, no resources/, no output folder: the same directory, both languages",
 }
 RATIOS: Final = {"cold": 2.0, "warm": 0.5, "member": 0.25, "attestation": 0.25}
@@ -477,7 +482,7 @@ class SizeBench:
         start = time.perf_counter()
         copy_tree(self.network.path, self.site)
         self.progress(f"  copied the network in {time.perf_counter() - start:.1f} s")
-        if "review" in selected:  # first, so that nothing a build writes gets committed
+        if "review" in selected or "review-cached" in selected:  # first: nothing a build writes is committed
             start = time.perf_counter()
             (self.site / ".gitignore").write_text(".triangle-cache/\n", encoding="utf-8")
             prepare_repository(self.site)
@@ -502,8 +507,12 @@ class SizeBench:
                 (folder / f"{party}.yml").write_text(attestation(role), encoding="utf-8")
 
             self.run("attestation", self.build_command(), before=add)
+        review = self.triangle("review", "--base", "main", "--head", "pr", "--format", "json")
+        if "review-cached" in selected:  # before "review", which deletes the cache
+            self.ensure_built()
+            self.run("review-cached", review)
         if "review" in selected:
-            self.run("review", self.triangle("review", "--base", "main", "--head", "pr", "--format", "json"))
+            self.run("review", review, before=self.clear_cache)
         if "hugo" in selected:
             self.measure_hugo()
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .conftest import REPO, require_tool
 
-TRIANGLE_MEASURES = ("check", "cold", "warm", "member", "attestation", "review")
+TRIANGLE_MEASURES = ("check", "cold", "warm", "member", "attestation", "review-cached", "review")
 
 
 def run_bench(tmp_path: Path, *options: str) -> tuple[dict[str, Any], str]:
