@@ -26,7 +26,7 @@ from .config import load_config
 from .diagnostics import Diagnostic, Severity, error
 from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
 from .fields import Context, Converted
-from .load import Loaded, load, load_bytes, load_file, read_file
+from .load import Loaded, load_bytes, load_file, load_read, read_file
 from .model import Positions, Site, frozen_map
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
 from .signing import Keyring, Subject, Verdict, explain_tampered, subjects, verify_subjects
@@ -184,8 +184,7 @@ def _parse_chunk_kept(root: Path, files: Sequence[tuple[RecordFile, StatKey | No
         if digest and known is not None and known[1] == digest:
             flat, diagnostics = known[3], known[4]  # written again, or a fresh clone: the same content
         else:
-            loaded = Loaded(file.path, None, (data,)) if isinstance(data, Diagnostic) else load(file.path, data)
-            record, diagnostics = convert_loaded(file, loaded)
+            record, diagnostics = convert_loaded(file, load_read(file.path, data))
             flat = _flatten(record)
         if key is None:
             loose.append((flat, diagnostics))

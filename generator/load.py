@@ -224,7 +224,11 @@ def load(path: str, data: bytes) -> Loaded:
 
 def load_file(path: str, fs_path: str | os.PathLike[str]) -> Loaded:
     """Read and parse one record file."""
-    data = read_file(path, fs_path)
+    return load_read(path, read_file(path, fs_path))
+
+
+def load_read(path: str, data: bytes | Diagnostic) -> Loaded:
+    """Parse what :func:`read_file` returned: the file's bytes, or why it could not be read."""
     if isinstance(data, Diagnostic):
         return Loaded(path, None, (data,))
     return load(path, data)

@@ -562,7 +562,6 @@ class Fragments:
         self.table_head = "<thead><tr>" + "".join(f'<th scope="col">{_e(h)}</th>' for h in heads) + "</tr></thead>"
         # On narrow screens, where rows stack, each cell shows its column's name from the
         # stylesheet (see evidence_label_css): naming it in every cell was a fifth of a member page.
-        self.cell = ["<td>"] * len(heads)
         self.why_cell = '<td colspan="2" class="why">'
         config = index.scores.config
         self.thresholds = self._say(
@@ -818,16 +817,15 @@ class Fragments:
                 if recommendation:
                     outcome = self._say(what, what=self.statement[e.statement], outcome=outcome)
                 outcome += f" ({e.positive:.2f})".replace(".", self.decimal)
-            cell = self.cell
             head = (
-                f'<tr{"" if e.counts else NOT_COUNTED}>{cell[0]}<a href="#e-{e.engagement}">'
-                f"{fmt.date(e.date, 'short')}</a>{cell[1]}{self._party(row.counterpart, '../../')}"
-                f"{cell[2]}{role[e.role]}, {status[e.status]}{cell[3]}{outcome}{cell[4]}{e.age_days}"
+                f'<tr{"" if e.counts else NOT_COUNTED}><td><a href="#e-{e.engagement}">'
+                f"{fmt.date(e.date, 'short')}</a><td>{self._party(row.counterpart, '../../')}"
+                f"<td>{role[e.role]}, {status[e.status]}<td>{outcome}<td>{e.age_days}"
             )
             if e.counts:
                 numbers = (
-                    f"{cell[5]}{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.2f} = "
-                    f"<b>{e.weight:.4f}</b>{cell[6]}+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
+                    f"<td>{e.recency:.4f} × {e.status_weight:.2f} × {e.diversity:.4f} × {e.trust:.2f} = "
+                    f"<b>{e.weight:.4f}</b><td>+{e.positive_weight:.4f} −{e.negative_weight:.4f}"
                 )
                 if self.decimal != ".":
                     numbers = numbers.replace(".", self.decimal)

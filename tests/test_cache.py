@@ -218,11 +218,11 @@ def test_a_fresh_clone_reuses_the_parses_of_the_same_content(
     changed = sorted((clone / "content" / "members").glob("*.yml"))[0]
     changed.write_text(changed.read_text(encoding="utf-8").replace("headline:", "headline: Changed,", 1), "utf-8")
     parsed: list[str] = []
-    real = check_module.load
-    monkeypatch.setattr(check_module, "load", lambda path, data: parsed.append(path) or real(path, data))
+    real = check_module.load_read
+    monkeypatch.setattr(check_module, "load_read", lambda path, data: parsed.append(path) or real(path, data))
     warm = check_site(clone, TODAY, cache=True)
     assert parsed == [changed.relative_to(clone).as_posix()]
-    monkeypatch.setattr(check_module, "load", real)
+    monkeypatch.setattr(check_module, "load_read", real)
     assert outcome(warm) == outcome(check_site(clone, TODAY, cache=False))
     records = load_records(clone)
     entry = records[changed.relative_to(clone).as_posix()]
