@@ -21,10 +21,20 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import CachedRecord, RecordStore, StatKey, blob_id, content_digest, pickled, stat_key
+from .cache import (
+    CachedRecord,
+    RecordStore,
+    StatKey,
+    blob_id,
+    content_digest,
+    load_signed,
+    pickled,
+    save_signed,
+    stat_key,
+)
 from .config import load_config
 from .diagnostics import Diagnostic, Severity, error
-from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder
+from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder, discover_known
 from .fields import Context, Converted
 from .load import Loaded, load_bytes, load_file, load_read, read_file
 from .model import Positions, Site, frozen_map
@@ -313,6 +323,22 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+FOLDERS_FILE = "folders.pickle"
+"""The engagement folders' listings of the last cached run (see :func:`snapshot`)."""
+
+
+def _is_listing(folder: object, listing: object) -> bool:
+    """Whether an entry of :data:`FOLDERS_FILE` has the shape :func:`~.discover.discover_known` reads."""
+    return (
+        isinstance(folder, str)
+        and type(listing) is tuple
+        and len(listing) == 4
+        and all(type(n) is int for n in listing[:3])
+        and type(listing[3]) is tuple
+        and all(type(name) is str and name.endswith(".yml") and "/" not in name for name in listing[3])
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """Every record file of a site with its version, taken once: what a cached run compares with the last."""
@@ -327,8 +353,16 @@ class Snapshot:
 
 
 def snapshot(root: Path) -> Snapshot:
-    """List the site's record files and take the version of each."""
-    found = discover(root, defer_folders=False)
+    """List the site's record files and take the version of each.
+
+    The engagement folders' listings are kept in the cache: a folder whose stamps did
+    not change since is not listed again (see :func:`~.discover.discover_known`).
+    """
+    saved = load_signed(root, FOLDERS_FILE)
+    known = saved if isinstance(saved, dict) and all(_is_listing(k, v) for k, v in saved.items()) else {}
+    found, listings = discover_known(root, known)
+    if listings != known:
+        save_signed(root, FOLDERS_FILE, listings)
     versions: dict[str, StatKey | None] = {}
     prefix = os.path.join(root, "")
     for file in found.files:

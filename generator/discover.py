@@ -11,7 +11,8 @@ from __future__ import annotations
 import operator
 import os
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple, Protocol
@@ -103,18 +104,34 @@ class Discovery:
     folders: tuple[EngagementFolder, ...] = ()
 
 
+FolderListing = tuple[int, int, int, tuple[str, ...]]
+"""An engagement folder as last listed: its change time, modification time and inode, and its files' names."""
+
+SETTLED_NS = 2_000_000_000
+"""How long before it is listed a folder must have last changed for its listing to be kept.
+
+The kernel stamps a folder's change time with a clock that ticks every few
+milliseconds: a file added in the same tick as the listing, just after it, would
+leave the stamp as it was. A folder that changed within the last two seconds is
+listed again next time, whatever its stamp says."""
+
 _NAME = operator.attrgetter("name")
 _PATH = operator.attrgetter("path")
 """Record files in path order: the order of :class:`RecordFile`, whose paths are unique, without its ``__lt__``."""
 
 
 class _Walker:
-    def __init__(self, root: Path, defer_folders: bool) -> None:
+    def __init__(self, root: Path, defer_folders: bool, listings: Mapping[str, FolderListing] | None = None) -> None:
         self.root = root
         self.defer_folders = defer_folders
         self.files: list[RecordFile] = []
         self.folders: list[EngagementFolder] = []
         self.problems: list[Diagnostic] = []
+        self.known = listings
+        """The engagement folders' listings of the last run (``None``: every folder is listed)."""
+        self.listings: dict[str, FolderListing] = {}
+        """The listings worth keeping for the next run: folders of records only, settled (see :data:`SETTLED_NS`)."""
+        self.settled = time.time_ns() - SETTLED_NS
 
     def rel(self, *parts: str) -> str:
         return "/".join((CONTENT, *parts))
@@ -221,8 +238,37 @@ class _Walker:
                     continue
                 if self.defer_folders:
                     self.folders.append(EngagementFolder(year.name, folder.name))
+                elif self.known is not None:
+                    self.walk_known(year.name, folder.name)
                 else:
                     self.walk_engagement(year.name, folder.name)
+
+    def walk_known(self, year: str, eid: str) -> None:
+        """An engagement folder, listed again only if it changed since the last run listed it.
+
+        Its stamps are taken before it is listed, so that a change made meanwhile is
+        seen the next time. Only a folder of record files alone is kept: anything else
+        in it is reported again on every run.
+        """
+        folder = f"{CONTENT}/engagements/{year}/{eid}/"
+        try:
+            found = os.lstat(os.path.join(self.root, folder))
+        except OSError:
+            self.walk_engagement(year, eid)  # vanished meanwhile: listing it reports how
+            return
+        stamps = (found.st_ctime_ns, found.st_mtime_ns, found.st_ino)
+        assert self.known is not None
+        known = self.known.get(folder)
+        if known is not None and known[:3] == stamps:
+            self.listings[folder] = known
+            for name in known[3]:
+                self.add_engagement_file(folder + name, name, eid, year)
+            return
+        before = len(self.problems), len(self.files)
+        self.walk_engagement(year, eid)
+        if len(self.problems) == before[0] and found.st_ctime_ns < self.settled:
+            names = tuple(file.path[len(folder) :] for file in self.files[before[1] :])
+            self.listings[folder] = (*stamps, names)
 
     def walk_engagement(self, year: str, eid: str) -> None:
         folder = f"{CONTENT}/engagements/{year}/{eid}/"  # 150,000 files at 10,000 members: no join per file
@@ -234,10 +280,14 @@ class _Walker:
                     entry,
                     "an engagement folder holds engagement.yml and one <member-id>.yml per attestation",
                 )
-            elif entry.name == "engagement.yml":
-                self.files.append(RecordFile(rel, "engagement", eid, eid, year))
             else:
-                self.files.append(RecordFile(rel, "attestation", entry.name[:-4], eid, year))
+                self.add_engagement_file(rel, entry.name, eid, year)
+
+    def add_engagement_file(self, rel: str, name: str, eid: str, year: str) -> None:
+        if name == "engagement.yml":
+            self.files.append(RecordFile(rel, "engagement", eid, eid, year))
+        else:
+            self.files.append(RecordFile(rel, "attestation", name[:-4], eid, year))
 
 
 def discover(root: Path, defer_folders: bool = False) -> Discovery:
@@ -246,8 +296,22 @@ def discover(root: Path, defer_folders: bool = False) -> Discovery:
     With ``defer_folders``, engagement folders are returned unlisted, for
     :func:`discover_folder` to list.
     """
-    content = root / CONTENT
-    walker = _Walker(root, defer_folders)
+    return _discover(_Walker(root, defer_folders))
+
+
+def discover_known(root: Path, listings: Mapping[str, FolderListing]) -> tuple[Discovery, dict[str, FolderListing]]:
+    """:func:`discover`, reusing the listings of engagement folders that did not change since ``listings``.
+
+    A large network has tens of thousands of engagement folders, and a run after one
+    change finds all but one as they were: a ``stat`` of each tells which. Returns the
+    listings to keep for the next run.
+    """
+    walker = _Walker(root, defer_folders=False, listings=listings)
+    return _discover(walker), walker.listings
+
+
+def _discover(walker: _Walker) -> Discovery:
+    content = walker.root / CONTENT
     walker.walk_content(not content.is_symlink() and content.is_dir())
     return Discovery(tuple(sorted(walker.files, key=_PATH)), tuple(walker.problems), tuple(walker.folders))
 

@@ -48,6 +48,7 @@ from .model import Site
 from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
 from .search import SEARCH_SOURCE, shard_count, shard_of
+from .template_cache import TemplateCache
 from .views import (
     CARD_SKILLS,
     AttestationView,
@@ -186,6 +187,12 @@ def public_path(path: str) -> str:
     return path[: -len("index.html")] if path == "index.html" or path.endswith("/index.html") else path
 
 
+THEME_TEMPLATES: Final = tuple(
+    sorted(path.name for path in (DEFAULT_THEME / "templates").iterdir() if path.suffix in (".html", ".xml"))
+)
+"""The templates of the default theme (a theme may override each): every build uses them all."""
+
+
 class Renderer:
     """Holds what every page needs: environments per language, asset names, base URL.
 
@@ -194,7 +201,14 @@ class Renderer:
     """
 
     def __init__(
-        self, site: Site, scores: Scores, theme: Theme, *, search: bool = False, versions: Versions | None = None
+        self,
+        site: Site,
+        scores: Scores,
+        theme: Theme,
+        *,
+        search: bool = False,
+        versions: Versions | None = None,
+        cache_root: Path | None = None,
     ) -> None:
         self.site = site
         self.versions: Versions = versions if versions is not None else {}
@@ -219,6 +233,7 @@ class Renderer:
         for name, content in files.items():
             self.assets[name] = (f"static/{hashed_name(name, content)}", content)
         self.base = self._global_digest()
+        self.templates = TemplateCache(cache_root)
         self.envs = {language: self._environment(language) for language in self.languages}
         self.fragments: dict[str, Fragments] = {}
         for language, env in self.envs.items():
@@ -229,6 +244,12 @@ class Renderer:
             except jinja2.TemplateError as exc:
                 raise theme_error(exc, "_words.html and _icons.html", language) from exc
             env.globals["frag"] = self.fragments[language] = Fragments(env, self.index, language)
+            for name in THEME_TEMPLATES:  # compiled here, before any worker is forked, and kept for the next build
+                try:
+                    env.get_template(name)
+                except jinja2.TemplateError as exc:
+                    raise theme_error(exc, repr(name), language) from exc
+        self.templates.save()
         self.sitemap: set[str] = set()
         self._chrome: dict[tuple[Any, ...], Markup] = {}
 
@@ -260,6 +281,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # a build never sees a template change: skip a stat per page
+            bytecode_cache=self.templates,
         )
         env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
         fast = TemplateGettext(language)  # the same results, without a context lookup per call
@@ -955,7 +977,7 @@ class Fragments:
 
 LABELS_STYLESHEET: Final = "evidence-labels.css"
 """The stylesheet Triangle writes with the evidence tables' column names (:func:`evidence_label_css`)."""
-PARALLEL_THRESHOLD: Final = 2000
+PARALLEL_THRESHOLD: Final = 250
 """Members from which the site is rendered in worker processes (below, forking costs more)."""
 CHUNK: Final = 100
 """Members per task handed to a worker process (badges go :data:`BADGE_CHUNK` at a time)."""
@@ -1285,7 +1307,7 @@ def render_units(
     of :data:`PARALLEL_THRESHOLD` members or more, where forking pays); the output
     does not depend on it.
     """
-    renderer = Renderer(site, scores, theme, search=search, versions=versions)
+    renderer = Renderer(site, scores, theme, search=search, versions=versions, cache_root=cache_root)
     plan = _Plan(renderer, previous or {}, versions, cache_root)
     parts = plan.parts()
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)

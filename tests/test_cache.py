@@ -7,12 +7,16 @@ import os
 import pickle
 import shutil
 from pathlib import Path
+from typing import Any
 
+import jinja2
 import pytest
 from click.testing import CliRunner
 
 from generator import cache as cache_module
 from generator import check as check_module
+from generator import discover as discover_module
+from generator.build import build
 from generator.cache import (
     CACHE_DIR,
     CHANGES_FILE,
@@ -26,6 +30,7 @@ from generator.cache import (
 )
 from generator.check import CheckResult, check_site
 from generator.cli import cli
+from generator.template_cache import TEMPLATES_FILE
 
 from .test_synthetic import make_network_module
 
@@ -228,3 +233,101 @@ def test_a_fresh_clone_reuses_the_parses_of_the_same_content(
     entry = records[changed.relative_to(clone).as_posix()]
     assert entry[0] == stat_key(os.lstat(changed))  # the clone's versions are kept
     assert all(records[p][0] == stat_key(os.lstat(clone / p)) for p in records)
+
+
+def listed_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The engagement folders the walker lists from now on (each call of ``walk_engagement``)."""
+    listed: list[str] = []
+    real = discover_module._Walker.walk_engagement
+
+    def spy(self: discover_module._Walker, year: str, eid: str) -> None:
+        listed.append(eid)
+        real(self, year, eid)
+
+    monkeypatch.setattr(discover_module._Walker, "walk_engagement", spy)
+    return listed
+
+
+def test_unchanged_engagement_folders_are_not_listed_again(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(discover_module, "SETTLED_NS", 0)  # the folders were made a moment ago
+    first = check_site(network, TODAY, cache=True)
+    listed = listed_folders(monkeypatch)
+    warm = check_site(network, TODAY, cache=True)
+    assert listed == []
+    assert outcome(warm) == outcome(first) == outcome(check_site(network, TODAY, cache=False))
+
+
+@pytest.mark.parametrize("change", ["added", "removed", "renamed", "stray"])
+def test_a_changed_engagement_folder_is_listed_again(
+    network: Path, change: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discover_module, "SETTLED_NS", 0)
+    check_site(network, TODAY, cache=True)
+    target = first_attestation(network)
+    if change == "added":  # the other party's attestation, where there was none or one
+        (target.parent / "someone-new.yml").write_bytes(target.read_bytes())
+    elif change == "removed":
+        target.unlink()
+    elif change == "renamed":
+        target.rename(target.with_name("renamed.yml"))
+    else:
+        (target.parent / "notes.txt").write_text("stray", encoding="utf-8")
+    listed = listed_folders(monkeypatch)
+    warm = check_site(network, TODAY, cache=True)
+    assert listed == [target.parent.name]
+    assert outcome(warm) == outcome(check_site(network, TODAY, cache=False))
+    if change == "stray":  # a folder with a problem is never kept: the problem is reported on every run
+        listed.clear()
+        again = check_site(network, TODAY, cache=True)
+        assert listed == [target.parent.name]
+        assert any(d.code == "unexpected-file" and d.path.endswith("notes.txt") for d in again.diagnostics)
+
+
+def test_a_folder_that_changed_just_before_the_listing_is_not_kept(network: Path) -> None:
+    """The kernel's coarse clock could give a change made just after the listing the same stamp."""
+    check_site(network, TODAY, cache=True)
+    assert not load_signed(network, check_module.FOLDERS_FILE)  # every folder was made a moment ago
+
+
+@pytest.mark.parametrize("shape", ["names", "stamps", "type", "path"])
+def test_a_folders_cache_of_the_wrong_shape_is_ignored(
+    network: Path, shape: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(discover_module, "SETTLED_NS", 0)
+    check_site(network, TODAY, cache=True)
+    saved = load_signed(network, check_module.FOLDERS_FILE)
+    folder, (ctime, mtime, inode, names) = next(iter(saved.items()))
+    bad: object = {
+        "names": {**saved, folder: (ctime, mtime, inode, ("../../../etc/passwd",))},
+        "stamps": {**saved, folder: ("now", mtime, inode, names)},
+        "type": [saved],
+        "path": {**saved, folder: (ctime, mtime, inode, ("x/y.yml",))},
+    }[shape]
+    save_signed(network, check_module.FOLDERS_FILE, bad)
+    listed = listed_folders(monkeypatch)
+    warm = check_site(network, TODAY, cache=True)
+    assert len(listed) == len(saved)  # every folder listed again
+    assert outcome(warm) == outcome(check_site(network, TODAY, cache=False))
+
+
+def test_compiled_templates_are_kept_for_the_next_build(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = network.parent / "out"
+    build(network, TODAY, output=out, cache=True)
+    assert load_signed(network, TEMPLATES_FILE)
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def spy(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    member = sorted((network / "content" / "members").glob("*.yml"))[0]
+    member.write_text(member.read_text(encoding="utf-8").replace("headline:", "headline: Changed,", 1), "utf-8")
+    build(network, TODAY, output=out, cache=True)
+    assert [name for name in compiled if name is not None] == []
+    templates = network / "themes" / "default" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_footer.html").write_text("<footer>Edited</footer>\n", encoding="utf-8")
+    build(network, TODAY, output=out, cache=True)
+    assert compiled == ["_footer.html"]  # the edited one, once for every language
