@@ -252,7 +252,7 @@ class _Walker:
         """
         folder = f"{CONTENT}/engagements/{year}/{eid}/"
         try:
-            found = os.lstat(os.path.join(self.root, folder))
+            found = os.lstat(os.path.join(self.root, folder[:-1]))  # no slash: a link is not followed
         except OSError:
             self.walk_engagement(year, eid)  # vanished meanwhile: listing it reports how
             return

@@ -331,3 +331,36 @@ def test_compiled_templates_are_kept_for_the_next_build(network: Path, monkeypat
     (templates / "_footer.html").write_text("<footer>Edited</footer>\n", encoding="utf-8")
     build(network, TODAY, output=out, cache=True)
     assert compiled == ["_footer.html"]  # the edited one, once for every language
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other-key"])
+def test_a_damaged_or_foreign_templates_cache_is_ignored(
+    network: Path, tmp_path: Path, damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    build(network, TODAY, output=out, cache=True)
+    kept = network / CACHE_DIR / TEMPLATES_FILE
+    if damage == "garbage":
+        kept.write_bytes(kept.read_bytes()[:100] + b"\0" * 64)
+    else:  # made with another machine's key: what a pull request could bring
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+        save_signed(network, TEMPLATES_FILE, {"member.html": b"forged"})
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    compiled: list[str | None] = []
+    real = jinja2.Environment.compile
+
+    def spy(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return real(self, source, name, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    clean = tmp_path / "clean"
+    build(network, TODAY, output=clean, cache=False)
+    fresh = len(compiled)
+    compiled.clear()
+    shutil.rmtree(out)
+    build(network, TODAY, output=out, cache=True)
+    assert len(compiled) == fresh > 0  # every template compiled again
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == {
+        p.relative_to(clean): p.read_bytes() for p in clean.rglob("*") if p.is_file()
+    }
