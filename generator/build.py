@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import code_digest
-from .check import CheckResult, Snapshot, check_site, no_gc, snapshot
+from .cache import code_digest, has_records
+from .check import CheckResult, Snapshot, check_site, no_gc, snapshot, versions_digest
 from .config import load_config
 from .diagnostics import Diagnostic, Severity, TriangleError
 from .publish import LastBuild, Manifest, Published, Publisher, look_at_last_build
@@ -62,9 +62,10 @@ def _counted(items: Iterator[Output | Unit], progress: Progress | None) -> Itera
         yield item
 
 
-def _stamp(root: Path, shot: Snapshot, today: dt.date, *, strict: bool, search: bool) -> str:
-    """A digest of every input of a build: records, site.yml, themes, Triangle itself, the date, the options."""
-    digest = hashlib.blake2b(shot.digest(), digest_size=16)
+def _stamp(root: Path, records: bytes, today: dt.date, *, strict: bool, search: bool) -> str:
+    """A digest of every input of a build: records (``records``: their versions' digest), site.yml, themes,
+    Triangle itself, the date, the options."""
+    digest = hashlib.blake2b(records, digest_size=16)
     digest.update(code_digest())
     digest.update(repr((today, strict, search)).encode())
     with contextlib.suppress(OSError):
@@ -136,13 +137,18 @@ def _build(
     if cache:
         target = output if output is not None else root / load_config(root).output
         look = look_at_last_build(root, target)  # beside the listing of the records
-        shot = snapshot(root)
-        stamp = _stamp(root, shot, today, strict=strict, search=search)
-        last = look()
-        if last is not None and last.manifest.stamp == stamp and last.every:
-            timings["check"] = time.perf_counter() - start
-            return _nothing_to_do(target, last.manifest, timings)
+        if has_records(root):
+            shot = snapshot(root)
+            stamp = _stamp(root, shot.digest(), today, strict=strict, search=search)
+            last = look()
+            if last is not None and last.manifest.stamp == stamp and last.every:
+                timings["check"] = time.perf_counter() - start
+                return _nothing_to_do(target, last.manifest, timings)
+        # Else a fresh clone: the check takes each file's version as its workers read it.
     checked: CheckResult = check_site(root, today, cache=cache, shot=shot)
+    if cache and shot is None and checked.versions is not None:
+        stamp = _stamp(root, versions_digest(checked.versions), today, strict=strict, search=search)
+        last = look()
     timings["check"] = time.perf_counter() - start
     if checked.failed(strict):
         problems = (

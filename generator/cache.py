@@ -113,6 +113,12 @@ def cache_folder(root: Path) -> Path | None:
     return folder
 
 
+def has_records(root: Path) -> bool:
+    """Whether the site has a record cache at all (a fresh clone has none): a ``stat``, nothing read."""
+    folder = cache_folder(root)
+    return folder is not None and os.path.isfile(folder / RECORDS_FILE)
+
+
 def load_signed(root: Path, name: str) -> Any:
     """One of the cache's files, or ``None`` when it is absent or not to be trusted (see the module's notes)."""
     folder, key = cache_folder(root), secret_key()

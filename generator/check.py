@@ -27,6 +27,7 @@ from .cache import (
     StatKey,
     blob_id,
     content_digest,
+    has_records,
     load_signed,
     pickled,
     save_signed,
@@ -36,7 +37,7 @@ from .config import load_config
 from .diagnostics import Diagnostic, Severity, error
 from .discover import Discovery, EngagementFolder, RecordFile, discover, discover_folder, discover_known
 from .fields import Context, Converted
-from .load import Loaded, load_bytes, load_file, load_read, read_file
+from .load import Loaded, load_bytes, load_file, load_read, read_file, read_stat
 from .model import Positions, Site, frozen_map
 from .schema import ATTESTATION, ENGAGEMENT, MEMBER, RESOLUTION, WITHDRAWAL
 from .signing import Keyring, Subject, Verdict, explain_tampered, subjects, verify_subjects
@@ -226,6 +227,70 @@ def parse_kept(
         _KNOWN = {}
 
 
+Fresh = tuple[bytes, list[tuple[Flat, tuple[Diagnostic, ...]]], list[Diagnostic]]
+"""A share of a first cached run: the records kept (pickled), those without a version, the folders' problems."""
+
+
+def _parse_chunk_fresh(root: Path, tasks: Sequence[Task]) -> Fresh:
+    """List the folders and parse the files of one share for a record cache that does not exist yet.
+
+    Each file's version is the ``fstat`` of the file as it is read, so a first run
+    neither lists nor ``stat``s the site ahead of the workers.
+    """
+    kept: dict[str, CachedRecord] = {}
+    loose: list[tuple[Flat, tuple[Diagnostic, ...]]] = []
+    problems: list[Diagnostic] = []
+    prefix = os.path.join(root, "")
+    for task in tasks:
+        if type(task) is EngagementFolder:
+            found = discover_folder(root, task)
+            problems.extend(found.diagnostics)
+            files: Sequence[RecordFile] = found.files
+        else:
+            files = (task,)  # type: ignore[assignment]
+        for file in files:
+            data, version = read_stat(file.path, prefix + file.path)
+            record, diagnostics = convert_loaded(file, load_read(file.path, data))
+            flat = _flatten(record)
+            if version is None:
+                loose.append((flat, diagnostics))
+            else:
+                digest, blob = (b"", "") if isinstance(data, Diagnostic) else (content_digest(data), blob_id(data))
+                kept[file.path] = (stat_key(version), digest, blob, flat, diagnostics)
+    return pickled(kept), loose, problems
+
+
+def parse_fresh(root: Path, tasks: Sequence[Task], jobs: int | None = None) -> list[Fresh]:
+    """:func:`_parse_chunk_fresh` over every task, in worker processes when it pays; shares in the order given."""
+    jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
+    if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return [_parse_chunk_fresh(root, tasks)]
+    chunks = [tasks[i : i + CHUNK] for i in range(0, len(tasks), CHUNK)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(_parse_chunk_fresh, [root] * len(chunks), chunks))
+
+
+def _parse_first(root: Path, found: Discovery, jobs: int | None) -> tuple[Parsed, dict[str, StatKey]]:
+    """Parse every file for a site without a record cache, and write the cache from the workers' pickles."""
+    records: list[ParsedRecord] = []
+    problems: list[Diagnostic] = []
+    kept: dict[str, CachedRecord] = {}
+    chunks: list[bytes] = []
+    for data, loose, listed in parse_fresh(root, [*found.files, *found.folders], jobs):
+        share: dict[str, CachedRecord] = pickle.loads(data)
+        for entry in share.values():
+            records.append(unflatten(entry[3]))
+            problems.extend(entry[4])
+        for flat, diagnostics in loose:
+            records.append(unflatten(flat))
+            problems.extend(diagnostics)
+        problems.extend(listed)
+        kept.update(share)
+        chunks.append(data)
+    RecordStore(root).save(kept, chunks)
+    return (records, problems), {path: entry[0] for path, entry in kept.items()}
+
+
 Blob = tuple[RecordFile, bytes]
 """A record file and its content, read from elsewhere than the disk (a git revision)."""
 ParsedBlob = tuple[ParsedRecord, tuple[Diagnostic, ...]]
@@ -349,7 +414,12 @@ class Snapshot:
 
     def digest(self) -> bytes:
         """Changes whenever a record file is added, removed, renamed or written."""
-        return hashlib.blake2b(repr(sorted(self.versions.items())).encode(), digest_size=16).digest()
+        return versions_digest(self.versions)
+
+
+def versions_digest(versions: Mapping[str, StatKey | None]) -> bytes:
+    """A digest of the record files' versions: :meth:`Snapshot.digest`, from versions however they were taken."""
+    return hashlib.blake2b(repr(sorted(versions.items())).encode(), digest_size=16).digest()
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -428,14 +498,17 @@ def check_site(
     """
     config = load_config(root)
     with no_gc():
-        if cache and shot is None:
+        first = cache and shot is None and not has_records(root)  # a fresh clone: nothing to compare with
+        if cache and shot is None and not first:
             shot = snapshot(root)
         found = shot.found if cache and shot is not None else discover(root, defer_folders=True)
         if any(d.code == "missing-content" for d in found.diagnostics):
             # Nothing else can be checked, and every reference would look broken.
             return CheckResult(validate(config, [], today).site, found.diagnostics, 0)
         versions: dict[str, StatKey] | None = None
-        if cache and shot is not None:
+        if first:
+            (records, problems), versions = _parse_first(root, found, jobs)
+        elif cache and shot is not None:
             (records, problems), versions = _parse_cached(root, shot, jobs)
         else:
             tasks: list[Task] = [*found.files, *found.folders]

@@ -116,6 +116,16 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
     and ``O_NONBLOCK`` keeps a FIFO from hanging the open; ``fstat`` on the open
     descriptor then proves it is a regular file before a byte is read.
     """
+    return read_stat(path, fs_path)[0]
+
+
+def read_stat(path: str, fs_path: str | os.PathLike[str]) -> tuple[bytes | Diagnostic, os.stat_result | None]:
+    """:func:`read_file`, with the ``fstat`` of the file read (``None`` when it could not be opened).
+
+    The ``stat`` is taken on the open file before its bytes are read: a change made
+    after it gives the file a newer version, which the record cache will not mistake
+    for the one read.
+    """
     top = Position(1, 1)
     try:
         fd = os.open(fs_path, _OPEN_FLAGS)
@@ -127,20 +137,24 @@ def read_file(path: str, fs_path: str | os.PathLike[str]) -> bytes | Diagnostic:
                 "file-not-regular",
                 "this is a symbolic link; records must be plain files in the repository "
                 "(replace the link with the file itself)",
-            )
-        return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
+            ), None
+        return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}"), None
+    found: os.stat_result | None = None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return error(path, top, "file-not-regular", "this is not a regular file; records must be plain files")
+        found = os.fstat(fd)
+        if not stat.S_ISREG(found.st_mode):
+            return error(
+                path, top, "file-not-regular", "this is not a regular file; records must be plain files"
+            ), found
         # One read: a regular file yields everything up to the requested size at once.
         data = os.read(fd, MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}")
+        return error(path, top, "file-unreadable", f"cannot read this file: {exc.strerror}"), found
     finally:
         os.close(fd)
     if len(data) > MAX_FILE_BYTES:
-        return too_large(path)
-    return data
+        return too_large(path), found
+    return data, found
 
 
 def too_large(path: str) -> Diagnostic:

@@ -13,6 +13,7 @@ import jinja2
 import pytest
 from click.testing import CliRunner
 
+from generator import build as build_module
 from generator import cache as cache_module
 from generator import check as check_module
 from generator import discover as discover_module
@@ -30,6 +31,7 @@ from generator.cache import (
 )
 from generator.check import CheckResult, check_site
 from generator.cli import cli
+from generator.discover import discover
 from generator.template_cache import TEMPLATES_FILE
 
 from .test_synthetic import make_network_module
@@ -207,7 +209,9 @@ def test_workers_pickles_are_the_whole_cache(network: Path, monkeypatch: pytest.
         patch.setattr(cache_module, "pickled", lambda records: pytest.fail("the check pickled the records again"))
         parallel = check_site(network, TODAY, jobs=2, cache=True)
     _tag, chunks = load_signed(network, RECORDS_FILE)
-    assert len(chunks) == -(-parallel.files // 40)  # one pickle per worker task
+    listing = discover(network, defer_folders=True)
+    tasks = len(listing.files) + len(listing.folders)  # the records outside engagements, the engagement folders
+    assert len(chunks) == -(-tasks // 40)  # one pickle per worker task
     assert len(load_records(network)) == parallel.files
     assert outcome(parallel) == outcome(check_site(network, TODAY, cache=False))
     assert outcome(check_site(network, TODAY, jobs=2, cache=True)) == outcome(parallel)
@@ -250,7 +254,8 @@ def listed_folders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 def test_unchanged_engagement_folders_are_not_listed_again(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(discover_module, "SETTLED_NS", 0)  # the folders were made a moment ago
-    first = check_site(network, TODAY, cache=True)
+    check_site(network, TODAY, cache=True)  # the first run makes the record cache
+    first = check_site(network, TODAY, cache=True)  # the second lists the folders
     listed = listed_folders(monkeypatch)
     warm = check_site(network, TODAY, cache=True)
     assert listed == []
@@ -262,7 +267,8 @@ def test_a_changed_engagement_folder_is_listed_again(
     network: Path, change: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(discover_module, "SETTLED_NS", 0)
-    check_site(network, TODAY, cache=True)
+    check_site(network, TODAY, cache=True)  # the first run makes the record cache
+    check_site(network, TODAY, cache=True)  # the second lists the folders
     target = first_attestation(network)
     if change == "added":  # the other party's attestation, where there was none or one
         (target.parent / "someone-new.yml").write_bytes(target.read_bytes())
@@ -285,7 +291,8 @@ def test_a_changed_engagement_folder_is_listed_again(
 
 def test_a_folder_that_changed_just_before_the_listing_is_not_kept(network: Path) -> None:
     """The kernel's coarse clock could give a change made just after the listing the same stamp."""
-    check_site(network, TODAY, cache=True)
+    check_site(network, TODAY, cache=True)  # the first run makes the record cache
+    check_site(network, TODAY, cache=True)  # the second lists the folders
     assert not load_signed(network, check_module.FOLDERS_FILE)  # every folder was made a moment ago
 
 
@@ -294,7 +301,8 @@ def test_a_folders_cache_of_the_wrong_shape_is_ignored(
     network: Path, shape: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(discover_module, "SETTLED_NS", 0)
-    check_site(network, TODAY, cache=True)
+    check_site(network, TODAY, cache=True)  # the first run makes the record cache
+    check_site(network, TODAY, cache=True)  # the second lists the folders
     saved = load_signed(network, check_module.FOLDERS_FILE)
     folder, (ctime, mtime, inode, names) = next(iter(saved.items()))
     bad: object = {
@@ -364,3 +372,35 @@ def test_a_damaged_or_foreign_templates_cache_is_ignored(
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == {
         p.relative_to(clean): p.read_bytes() for p in clean.rglob("*") if p.is_file()
     }
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_first_cached_check_takes_the_versions_as_it_reads(
+    network: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a record cache nothing is listed or stat'ed ahead of the parsing; the cache made is the usual one."""
+    with monkeypatch.context() as patch:
+        patch.setattr(check_module, "PARALLEL_THRESHOLD", 0)
+        patch.setattr(check_module, "snapshot", lambda root: pytest.fail("a fresh site needs no snapshot"))
+        first = check_site(network, TODAY, jobs=jobs, cache=True)
+    assert outcome(first) == outcome(check_site(network, TODAY, cache=False))
+    records = load_records(network)
+    assert len(records) == first.files
+    assert all(entry[0] == stat_key(os.lstat(network / path)) for path, entry in records.items())
+    parsed: list[str] = []
+    real = check_module.load_read
+    monkeypatch.setattr(check_module, "load_read", lambda path, data: parsed.append(path) or real(path, data))
+    assert outcome(check_site(network, TODAY, cache=True)) == outcome(first)
+    assert parsed == []  # the next run reuses every record
+
+
+def test_a_first_cached_build_is_stamped_for_the_next(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = network.parent / "out"
+    with monkeypatch.context() as patch:
+        patch.setattr(build_module, "snapshot", lambda root: pytest.fail("a fresh site needs no snapshot"))
+        first = build(network, TODAY, output=out, cache=True)
+    assert first.published is not None and not first.published.incremental
+    again = build(network, TODAY, output=out, cache=True)  # nothing changed: nothing to do
+    assert again.published is not None and again.published.incremental and again.published.written == 0
+    assert again.published.rendered == 0
+    assert set(again.timings) == {"check"}
