@@ -96,21 +96,28 @@ Task = RecordFile | EngagementFolder
 Parsed = tuple[list[ParsedRecord], list[Diagnostic]]
 
 
-def _parse_chunk(root: Path, tasks: Sequence[Task]) -> Parsed:
-    """List the folders and parse the files of one share of the work."""
-    records: list[ParsedRecord] = []
-    problems: list[Diagnostic] = []
+def _task_files(root: Path, tasks: Sequence[Task], problems: list[Diagnostic]) -> Iterator[RecordFile]:
+    """The record files of a share of the work: its files, and those of its folders, listed here.
+
+    What listing a folder finds wrong is added to ``problems``.
+    """
     for task in tasks:
         if type(task) is EngagementFolder:
             found = discover_folder(root, task)
             problems.extend(found.diagnostics)
-            files: Sequence[RecordFile] = found.files
+            yield from found.files
         else:
-            files = (task,)  # type: ignore[assignment]
-        for file in files:
-            record, diagnostics = parse_record(root, file)
-            records.append(record)
-            problems.extend(diagnostics)
+            yield task  # type: ignore[misc]
+
+
+def _parse_chunk(root: Path, tasks: Sequence[Task]) -> Parsed:
+    """List the folders and parse the files of one share of the work."""
+    records: list[ParsedRecord] = []
+    problems: list[Diagnostic] = []
+    for file in _task_files(root, tasks, problems):
+        record, diagnostics = parse_record(root, file)
+        records.append(record)
+        problems.extend(diagnostics)
     return records, problems
 
 
@@ -241,22 +248,15 @@ def _parse_chunk_fresh(root: Path, tasks: Sequence[Task]) -> Fresh:
     loose: list[tuple[Flat, tuple[Diagnostic, ...]]] = []
     problems: list[Diagnostic] = []
     prefix = os.path.join(root, "")
-    for task in tasks:
-        if type(task) is EngagementFolder:
-            found = discover_folder(root, task)
-            problems.extend(found.diagnostics)
-            files: Sequence[RecordFile] = found.files
+    for file in _task_files(root, tasks, problems):
+        data, version = read_stat(file.path, prefix + file.path)
+        record, diagnostics = convert_loaded(file, load_read(file.path, data))
+        flat = _flatten(record)
+        if version is None:
+            loose.append((flat, diagnostics))
         else:
-            files = (task,)  # type: ignore[assignment]
-        for file in files:
-            data, version = read_stat(file.path, prefix + file.path)
-            record, diagnostics = convert_loaded(file, load_read(file.path, data))
-            flat = _flatten(record)
-            if version is None:
-                loose.append((flat, diagnostics))
-            else:
-                digest, blob = (b"", "") if isinstance(data, Diagnostic) else (content_digest(data), blob_id(data))
-                kept[file.path] = (stat_key(version), digest, blob, flat, diagnostics)
+            digest, blob = (b"", "") if isinstance(data, Diagnostic) else (content_digest(data), blob_id(data))
+            kept[file.path] = (stat_key(version), digest, blob, flat, diagnostics)
     return pickled(kept), loose, problems
 
 

@@ -318,10 +318,8 @@ def test_a_folders_cache_of_the_wrong_shape_is_ignored(
     assert outcome(warm) == outcome(check_site(network, TODAY, cache=False))
 
 
-def test_compiled_templates_are_kept_for_the_next_build(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out = network.parent / "out"
-    build(network, TODAY, output=out, cache=True)
-    assert load_signed(network, TEMPLATES_FILE)
+def compiled_templates(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names of the templates Jinja compiles from now on."""
     compiled: list[str | None] = []
     real = jinja2.Environment.compile
 
@@ -330,6 +328,14 @@ def test_compiled_templates_are_kept_for_the_next_build(network: Path, monkeypat
         return real(self, source, name, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    return compiled
+
+
+def test_compiled_templates_are_kept_for_the_next_build(network: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = network.parent / "out"
+    build(network, TODAY, output=out, cache=True)
+    assert load_signed(network, TEMPLATES_FILE)
+    compiled = compiled_templates(monkeypatch)
     member = sorted((network / "content" / "members").glob("*.yml"))[0]
     member.write_text(member.read_text(encoding="utf-8").replace("headline:", "headline: Changed,", 1), "utf-8")
     build(network, TODAY, output=out, cache=True)
@@ -354,14 +360,7 @@ def test_a_damaged_or_foreign_templates_cache_is_ignored(
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
         save_signed(network, TEMPLATES_FILE, {"member.html": b"forged"})
         monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    compiled: list[str | None] = []
-    real = jinja2.Environment.compile
-
-    def spy(self: jinja2.Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        compiled.append(name)
-        return real(self, source, name, *args, **kwargs)
-
-    monkeypatch.setattr(jinja2.Environment, "compile", spy)
+    compiled = compiled_templates(monkeypatch)
     clean = tmp_path / "clean"
     build(network, TODAY, output=clean, cache=False)
     fresh = len(compiled)
