@@ -7,9 +7,14 @@ inputs (the engagement's records by file version, the names it prints, and a key
 covering the code, ``site.yml`` and the date), so that the next build encodes only the
 lines whose inputs changed and copies the others.
 
+The rendered Markdown of members' texts is kept the same way, under a digest of the
+text (see :class:`~generator.views.MarkdownCache`).
+
 The file is signed like every cache file (see :mod:`generator.cache`): one that fails
 its check, or holds anything but digests and bytes, is ignored and written again. It
-keeps only the entries the last build used, so it never grows beyond one export.
+keeps the entries the last build used; a build that used only some of them (an
+incremental one) keeps the others too, so the file never grows beyond what one
+complete build uses plus what the builds since added.
 """
 
 from __future__ import annotations
@@ -51,8 +56,24 @@ class EntryCache:
         self.used[digest] = found
         return found
 
-    def save(self) -> None:
-        """Keep this build's entries for the next, unless they are exactly the ones already kept."""
-        if self.root is None or (self.made == 0 and len(self.used) == len(self.saved)):
+    def take(self) -> tuple[dict[bytes, bytes], int]:
+        """The entries used and the count made here since the last call: what a worker process sends back."""
+        taken = self.used, self.made
+        self.used, self.made = {}, 0
+        return taken
+
+    def absorb(self, taken: tuple[dict[bytes, bytes], int]) -> None:
+        """Count as this build's the entries a worker process used (what its :meth:`take` returned)."""
+        used, made = taken
+        self.used.update(used)
+        self.made += made
+
+    def save(self, complete: bool = True) -> None:
+        """Keep this build's entries for the next, unless they are exactly the ones already kept.
+
+        ``complete`` says this build used every entry the site needs: the others are dropped.
+        Otherwise (some pages were not drawn again) the kept entries are merged with the new.
+        """
+        if self.root is None or (self.made == 0 and (not complete or len(self.used) == len(self.saved))):
             return
-        save_signed(self.root, self.name, self.used)
+        save_signed(self.root, self.name, self.used if complete else {**self.saved, **self.used})

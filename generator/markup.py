@@ -29,11 +29,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import html
 import re
 import signal
 import threading
 from collections.abc import Iterator
+from importlib import metadata
 from types import FrameType
 
 import markdown
@@ -65,6 +67,17 @@ RENDER_BUDGET_SECONDS = 2.0
 
 _CONTAINER_PREFIX = re.compile(r"[ \t>*+\-0-9.)]*")
 _CONTAINER_MARKER = re.compile(r"(?:>|[*+\-]|[0-9]{1,9}[.)])(?=[ \t]|$)")
+
+
+@functools.cache
+def renderer_key() -> bytes:
+    """What :func:`render_markdown` makes of a text depends on, besides Triangle's code: the two libraries.
+
+    HTML kept between builds (see :class:`~generator.views.MarkdownCache`) is looked up
+    under this key, so that upgrading Python-Markdown or nh3 draws every text again.
+    """
+    versions = tuple(metadata.version(name) for name in ("markdown", "nh3"))
+    return hashlib.blake2b(repr(versions).encode(), digest_size=32).digest()
 
 
 @functools.lru_cache(maxsize=1)

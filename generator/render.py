@@ -43,7 +43,7 @@ from .explain import method_json
 from .facts import Facts
 from .feeds import feed_outputs
 from .i18n import Formatter, TemplateGettext, translations
-from .markup import plain_text, render_markdown
+from .markup import plain_text, render_markdown, renderer_key
 from .model import Site
 from .phrases import phrases
 from .score import LEVELS, RECOMMENDATION, SIDES, Scores
@@ -54,6 +54,7 @@ from .views import (
     AttestationView,
     Card,
     EngagementView,
+    MarkdownCache,
     MemberPage,
     Party,
     ResolutionView,
@@ -219,7 +220,8 @@ class Renderer:
         self.search = search
         self.scores = scores
         self.theme = theme
-        self.index = SiteIndex(site, scores)
+        markdown = MarkdownCache(render_markdown, EntryCache(cache_root, MARKDOWN_FILE, key=renderer_key()))
+        self.index = SiteIndex(site, scores, markdown)
         self.index.languages = len(site.config.languages)
         self.named = named_tokens(self.index) if self.incremental else {}
         """How each member appears on the pages that name them, hashed once for those pages' digests."""
@@ -985,6 +987,8 @@ BADGE_CHUNK: Final = 2000
 """Members whose badges make one task: a badge is two small files, a page is a big one."""
 API_LINES: Final = "api-engagements.pickle"
 """The cache file of ``api/engagements.json``'s lines (see :mod:`.entry_cache`)."""
+MARKDOWN_FILE: Final = "markdown.pickle"
+"""The cache file of the members' texts rendered by Python-Markdown (see :class:`~.views.MarkdownCache`)."""
 SWITCH_INTERVAL: Final = 0.0002
 """Seconds a thread keeps the interpreter while another waits, as workers send results (:func:`_parallel_units`)."""
 FIRST: Final = {"network": 0, "api": 1}
@@ -1165,17 +1169,29 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
     return Unit(key, digest, tuple(outputs))
 
 
-def _render_part(part: Part) -> list[tuple[str, str, list[tuple[str, bytes]] | None]]:
+Drawn = tuple[list[tuple[str, str, list[tuple[str, bytes]] | None]], tuple[dict[bytes, bytes], int]]
+"""What a worker sends back for a part: its units as plain tuples, and the Markdown it used (to be kept)."""
+
+
+def _render_part(part: Part) -> Drawn:
     """In a worker process: the units of one part, as plain tuples (cheap to send back)."""
     assert _WORKER is not None, "worker processes are forked from a parent that set _WORKER"
     # The collector runs again in a worker: the model it shares with the parent is frozen (never
     # scanned), and the few cycles each page leaves are freed; with it paused, each worker of a
     # 10,000-member build ended about 70 MiB larger.
     gc.enable()
-    return [
+    units = [
         (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
         for unit in _own_units(_WORKER, part)
     ]
+    return units, _markdown(_WORKER.renderer).take()
+
+
+def _markdown(renderer: Renderer) -> EntryCache:
+    """The members' rendered Markdown kept between builds (see :class:`~.views.MarkdownCache`)."""
+    kept = renderer.index.markdown.kept
+    assert kept is not None, "the renderer always gives its index a cache of kept Markdown"
+    return kept
 
 
 def _own_units(plan: _Plan, part: Part) -> list[Unit]:
@@ -1238,7 +1254,9 @@ def _parallel_units(plan: _Plan, parts: list[Part], jobs: int) -> Iterator[Unit]
                 if i in own:
                     yield from own.pop(i)
                     continue
-                for key, digest, pages in future.result():
+                drawn, markdown = future.result()
+                _markdown(plan.renderer).absorb(markdown)
+                for key, digest, pages in drawn:
                     outputs = None if pages is None else tuple(Output(path, content) for path, content in pages)
                     yield Unit(key, digest, outputs)
         finally:
@@ -1313,10 +1331,16 @@ def render_units(
     jobs = jobs if jobs is not None else min(os.cpu_count() or 1, 8)
     parallel = jobs > 1 and len(plan.member_ids) >= PARALLEL_THRESHOLD
     if parallel and "fork" in multiprocessing.get_all_start_methods():
-        yield from _parallel_units(plan, parts, jobs)
+        units = _parallel_units(plan, parts, jobs)
     else:
-        for part in parts:
-            yield from plan.units(part)
+        units = (unit for part in parts for unit in plan.units(part))
+    every_member = True
+    """Whether every member page was drawn: then the Markdown they did not use is no longer kept."""
+    for unit in units:
+        if unit.outputs is None and unit.key.startswith("members/"):
+            every_member = False
+        yield unit
+    _markdown(renderer).save(complete=every_member)
 
 
 def _site_files(renderer: Renderer) -> Iterator[Output]:

@@ -30,7 +30,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from statistics import NormalDist
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 import markdown
@@ -44,6 +44,9 @@ from .model import Attestation, Engagement, Member, Resolution, ScoringConfig, S
 from .score import RECOMMENDATION, SIDES, Evidence, MemberScore, Scores, SideScore, wilson_lower
 from .status import BOTH_ATTESTED, COUNTED_STATUSES, AttestationState, State
 from .vocabulary import Vocabulary, sort_key
+
+if TYPE_CHECKING:
+    from .entry_cache import EntryCache
 
 LEVEL_RANK: Final = {"highly_reliable": 3, "reliable": 2, "mixed": 0, "new": 0, "not_applicable": 0, "caution": 0}
 """How a level weighs when members are ordered "most reliable first" (see :attr:`Card.standing`)."""
@@ -199,7 +202,7 @@ class SiteIndex:
     in the size of the network.
     """
 
-    def __init__(self, site: Site, scores: Scores) -> None:
+    def __init__(self, site: Site, scores: Scores, markdown: MarkdownCache | None = None) -> None:
         self.site = site
         self.scores = scores
         public = public_members(site, scores)
@@ -228,7 +231,7 @@ class SiteIndex:
             for language in site.config.languages
         }
         """The per-skill and per-region lists in each language, named and ordered by its labels."""
-        self.markdown = MarkdownCache()
+        self.markdown = markdown if markdown is not None else MarkdownCache()
         self.languages = 1
         """How many languages each page is drawn in (the renderer sets it): how often a view is asked for."""
         self._views: dict[str, tuple[EngagementView, list[int]]] = {}
@@ -448,11 +451,15 @@ class MarkdownCache:
     """Member Markdown rendered once per distinct text, plain paragraphs without Markdown.
 
     The same short comments recur across a large network, and Markdown is the
-    slowest step of a member page.
+    slowest step of a member page. The texts that need Python-Markdown (a link, a
+    heading, a quote…) are also kept between builds in ``kept``, under a digest of the
+    text: a build that draws every page again (a template edited, a new output
+    folder) runs Python-Markdown only on the texts it never saw.
     """
 
-    def __init__(self, render: Callable[[str], Markup] = render_markdown) -> None:
+    def __init__(self, render: Callable[[str], Markup] = render_markdown, kept: EntryCache | None = None) -> None:
         self._render = render
+        self.kept = kept
         self._done: dict[str, Markup] = {}
 
     def __call__(self, text: str | None) -> Markup | None:
@@ -462,9 +469,15 @@ class MarkdownCache:
         if found is None:
             found = plain_markdown(text)
             if found is None:
-                found = self._render(text)
+                found = self._rendered(text)
             self._done[text] = found
         return found
+
+    def _rendered(self, text: str) -> Markup:
+        if self.kept is None:
+            return self._render(text)
+        # The kept HTML is what render_markdown made of this very text: the file is signed.
+        return Markup(self.kept.entry(text, lambda: str(self._render(text)).encode()).decode())
 
 
 # ------------------------------------------------------------------------ member page

@@ -17,6 +17,8 @@ from generator import build as build_module
 from generator import cache as cache_module
 from generator import check as check_module
 from generator import discover as discover_module
+from generator import markup as markup_module
+from generator import render as render_module
 from generator.build import build
 from generator.cache import (
     CACHE_DIR,
@@ -32,6 +34,7 @@ from generator.cache import (
 from generator.check import CheckResult, check_site
 from generator.cli import cli
 from generator.discover import discover
+from generator.render import MARKDOWN_FILE
 from generator.template_cache import TEMPLATES_FILE
 
 from .test_synthetic import make_network_module
@@ -403,3 +406,113 @@ def test_a_first_cached_build_is_stamped_for_the_next(network: Path, monkeypatch
     assert again.published is not None and again.published.incremental and again.published.written == 0
     assert again.published.rendered == 0
     assert set(again.timings) == {"check"}
+
+
+LINKED_BIO = "bio: |\n  Trained at [the school](https://school.example.org/); see my **portfolio**.\n\n  > Quoted.\n"
+
+
+class MarkdownRuns:
+    """The bios of :func:`with_bios` Python-Markdown renders from now on, in any process (the feed's aside)."""
+
+    def __init__(self, log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.log = log
+        real = markup_module._convert
+
+        def spy(text: str) -> str | None:
+            if "school" in text:
+                with log.open("a", encoding="utf-8") as file:  # from a worker process too
+                    file.write(text.replace("\n", " ") + "\n")
+            return real(text)
+
+        monkeypatch.setattr(markup_module, "_convert", spy)
+
+    def texts(self) -> list[str]:
+        return self.log.read_text("utf-8").splitlines() if self.log.exists() else []
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+
+def with_bios(root: Path, count: int) -> list[Path]:
+    """Give ``count`` members a bio that only Python-Markdown can render (a link, a quote)."""
+    members = [p for p in sorted((root / "content" / "members").glob("*.yml")) if "bio:" not in p.read_text("utf-8")]
+    for number, member in enumerate(members[:count]):
+        member.write_text(member.read_text("utf-8") + LINKED_BIO.replace("school", f"school{number}"), "utf-8")
+    return members[:count]
+
+
+def site_files(out: Path) -> dict[Path, bytes]:
+    return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_rendered_markdown_is_kept_for_the_next_build(
+    network: Path, tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build that draws every page again runs Python-Markdown only on texts it never saw; same bytes."""
+    monkeypatch.setattr(render_module, "PARALLEL_THRESHOLD", 1)
+    real_render_units = render_module.render_units
+    monkeypatch.setattr(build_module, "render_units", lambda *a, **k: real_render_units(*a, **{**k, "jobs": jobs}))
+    bios = with_bios(network, 3)
+    out = tmp_path / "out"
+    runs = MarkdownRuns(tmp_path / "runs.txt", monkeypatch)
+    build(network, TODAY, output=out, cache=True)
+    assert sum("school0" in text for text in runs.texts()) == 1
+    assert len(load_signed(network, MARKDOWN_FILE)) >= 3
+    runs.clear()
+    templates = network / "themes" / "default" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_footer.html").write_text("<footer>Edited</footer>\n", encoding="utf-8")
+    build(network, TODAY, output=out, cache=True)  # every page drawn again
+    assert runs.texts() == []
+    bios[0].write_text(bios[0].read_text("utf-8").replace("Quoted.", "Quoted again."), "utf-8")
+    build(network, TODAY, output=out, cache=True)  # one page drawn: the others' Markdown stays kept
+    assert runs.texts() != [] and all("school0" in text for text in runs.texts())
+    runs.clear()
+    shutil.rmtree(out)
+    build(network, TODAY, output=out, cache=True)
+    assert runs.texts() == []
+    clean = tmp_path / "clean"
+    build(network, TODAY, output=clean, cache=False)
+    assert site_files(out) == site_files(clean)
+    assert len(runs.texts()) == 3  # --no-cache neither reads nor keeps it: each bio rendered
+
+
+def test_markdown_no_longer_used_is_dropped_by_a_complete_build(network: Path, tmp_path: Path) -> None:
+    bios = with_bios(network, 2)
+    out = tmp_path / "out"
+    build(network, TODAY, output=out, cache=True)
+    kept = len(load_signed(network, MARKDOWN_FILE))
+    bios[1].write_text(bios[1].read_text("utf-8").replace("Quoted.", "Quoted again."), "utf-8")
+    build(network, TODAY, output=out, cache=True)
+    assert len(load_signed(network, MARKDOWN_FILE)) == kept + 1  # an incremental build merges
+    shutil.rmtree(out)
+    build(network, TODAY, output=out, cache=True)
+    assert len(load_signed(network, MARKDOWN_FILE)) == kept  # a complete one keeps what it used
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other-key", "wrong-shape"])
+def test_a_damaged_or_foreign_markdown_cache_is_ignored(
+    network: Path, tmp_path: Path, damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with_bios(network, 2)
+    out = tmp_path / "out"
+    build(network, TODAY, output=out, cache=True)
+    kept = network / CACHE_DIR / MARKDOWN_FILE
+    forged = dict.fromkeys(load_signed(network, MARKDOWN_FILE), b"<script>alert(1)</script>")
+    if damage == "garbage":
+        kept.write_bytes(kept.read_bytes()[:100] + b"\0" * 64)
+    elif damage == "other-key":  # made with another machine's key: what a pull request could bring
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))
+        save_signed(network, MARKDOWN_FILE, forged)
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    else:
+        save_signed(network, MARKDOWN_FILE, {digest.hex(): "text" for digest in forged})
+    runs = MarkdownRuns(tmp_path / "runs.txt", monkeypatch)
+    shutil.rmtree(out)
+    build(network, TODAY, output=out, cache=True)
+    assert len(runs.texts()) == 2  # rendered again
+    clean = tmp_path / "clean"
+    build(network, TODAY, output=clean, cache=False)
+    assert site_files(out) == site_files(clean)
+    assert not any(b"alert(1)" in content for content in site_files(out).values())
