@@ -1319,7 +1319,7 @@ def render_units(
 
     ``versions`` holds the record files' versions (from the record cache): digests
     are made of them. Without it no digest is computed and nothing is kept. With it,
-    the cache of the site in ``cache_root`` keeps the API's lines for the next build.
+    the cache of the site in ``cache_root`` keeps the API's lines and the rendered Markdown for the next build.
 
     ``jobs`` is how many processes render (default: one per CPU, up to 8, for networks
     of :data:`PARALLEL_THRESHOLD` members or more, where forking pays); the output
