@@ -220,8 +220,9 @@ class Renderer:
         self.search = search
         self.scores = scores
         self.theme = theme
-        markdown = MarkdownCache(render_markdown, EntryCache(cache_root, MARKDOWN_FILE, key=renderer_key()))
-        self.index = SiteIndex(site, scores, markdown)
+        self.markdown = EntryCache(cache_root, MARKDOWN_FILE, key=renderer_key())
+        """The members' rendered Markdown kept between builds (see :class:`~.views.MarkdownCache`)."""
+        self.index = SiteIndex(site, scores, MarkdownCache(render_markdown, self.markdown))
         self.index.languages = len(site.config.languages)
         self.named = named_tokens(self.index) if self.incremental else {}
         """How each member appears on the pages that name them, hashed once for those pages' digests."""
@@ -1184,14 +1185,7 @@ def _render_part(part: Part) -> Drawn:
         (unit.key, unit.digest, None if unit.outputs is None else [(o.path, o.content) for o in unit.outputs])
         for unit in _own_units(_WORKER, part)
     ]
-    return units, _markdown(_WORKER.renderer).take()
-
-
-def _markdown(renderer: Renderer) -> EntryCache:
-    """The members' rendered Markdown kept between builds (see :class:`~.views.MarkdownCache`)."""
-    kept = renderer.index.markdown.kept
-    assert kept is not None, "the renderer always gives its index a cache of kept Markdown"
-    return kept
+    return units, _WORKER.renderer.markdown.take()
 
 
 def _own_units(plan: _Plan, part: Part) -> list[Unit]:
@@ -1255,7 +1249,7 @@ def _parallel_units(plan: _Plan, parts: list[Part], jobs: int) -> Iterator[Unit]
                     yield from own.pop(i)
                     continue
                 drawn, markdown = future.result()
-                _markdown(plan.renderer).absorb(markdown)
+                plan.renderer.markdown.absorb(markdown)
                 for key, digest, pages in drawn:
                     outputs = None if pages is None else tuple(Output(path, content) for path, content in pages)
                     yield Unit(key, digest, outputs)
@@ -1319,7 +1313,8 @@ def render_units(
 
     ``versions`` holds the record files' versions (from the record cache): digests
     are made of them. Without it no digest is computed and nothing is kept. With it,
-    the cache of the site in ``cache_root`` keeps the API's lines and the rendered Markdown for the next build.
+    the cache of the site in ``cache_root`` keeps the API's lines for the next build;
+    with ``cache_root`` alone, it keeps the rendered Markdown.
 
     ``jobs`` is how many processes render (default: one per CPU, up to 8, for networks
     of :data:`PARALLEL_THRESHOLD` members or more, where forking pays); the output
@@ -1340,7 +1335,7 @@ def render_units(
         if unit.outputs is None and unit.key.startswith("members/"):
             every_member = False
         yield unit
-    _markdown(renderer).save(complete=every_member)
+    renderer.markdown.save(complete=every_member)
 
 
 def _site_files(renderer: Renderer) -> Iterator[Output]:
