@@ -54,6 +54,7 @@ from .views import (
     AttestationView,
     Card,
     EngagementView,
+    EvidenceSide,
     MarkdownCache,
     MemberPage,
     Party,
@@ -62,6 +63,8 @@ from .views import (
     SiteIndex,
     Versions,
     engagement_tokens,
+    evidence_inputs,
+    evidence_page,
     member_inputs,
     member_page,
     method_document,
@@ -503,7 +506,6 @@ def _sample_card(card: Card) -> Card:
         payment="new",
         facts=(empty, empty, empty),
         needs=(0, 0, 0),
-        trust=0.0,
         skills=card.skills,
         proven=card.skills[:1] * (CARD_SKILLS + 1),
         declared_only=(),
@@ -697,10 +699,9 @@ class Fragments:
 
     def member_facts(self, side: SideView) -> Markup:
         """A side's facts in full, for its box on the member page."""
-        score = side.score
-        if score.level is None:  # the informative recommendation figure: facts, and no level to reach
-            return Markup(_e(self.phrases.facts(side.name, score.facts, full=True)))
-        return Markup(self.side_facts(side.name, score.level, score.facts, score.needs_counterparts, full=True))
+        if side.level is None:  # the informative recommendation figure: facts, and no level to reach
+            return Markup(_e(self.phrases.facts(side.name, side.facts, full=True)))
+        return Markup(self.side_facts(side.name, side.level, side.facts, side.needs, full=True))
 
     def badge_items(self, c: Card) -> str:
         """A member's three badges, each with its facts in plain words (a dash alone where a side does not apply)."""
@@ -769,15 +770,15 @@ class Fragments:
 
     # -- evidence
 
-    def evidence(self, side: SideView, member_name: str) -> Markup:
+    def evidence(self, side: EvidenceSide, member_name: str) -> Markup:
         """One side's evidence: every statement with its weight factors, the totals, bounds and level."""
         gettext, fmt = self.t.gettext, self.fmt
         score = side.score
         count = len(side.rows)
         summary = self._say(self.t.ngettext("%(num)s statement", "%(num)s statements", count), num=fmt.integer(count))
         parts = [
-            f'<details class="evidence" id="evidence-{side.name}">',
-            f"<summary>{self.side[side.name]} — {summary}</summary>",
+            f'<section class="evidence" id="evidence-{side.name}" aria-labelledby="evidence-{side.name}-title">',
+            f'<h2 id="evidence-{side.name}-title">{self.side[side.name]} — {summary}</h2>',
         ]
         if side.rows:
             caption = self._say(
@@ -824,10 +825,10 @@ class Fragments:
             level = f"{self.badges[side.name, score.level]} — {reason}"
         else:
             level = reason
-        parts += [f"<div><dt>{self.words['level']}</dt><dd>{level}</dd></div>", "</dl></details>"]
+        parts += [f"<div><dt>{self.words['level']}</dt><dd>{level}</dd></div>", "</dl></section>"]
         return Markup("\n".join(parts))
 
-    def _rows(self, side: SideView) -> str:
+    def _rows(self, side: EvidenceSide) -> str:
         """One row per statement; end tags are omitted (valid HTML) to keep big tables light."""
         fmt, status, state, role = self.fmt, self.status, self.state, self.role
         recommendation = side.name == RECOMMENDATION
@@ -843,8 +844,9 @@ class Fragments:
                     outcome = self._say(what, what=self.statement[e.statement], outcome=outcome)
                 outcome += f" ({e.positive:.2f})".replace(".", self.decimal)
             head = (
-                f'<tr{"" if e.counts else NOT_COUNTED}><td><a href="#e-{e.engagement}">'
-                f"{fmt.date(e.date, 'short')}</a><td>{self._party(row.counterpart, '../../')}"
+                # The evidence page is members/<id>/evidence/: the engagement is on the member page above it.
+                f'<tr{"" if e.counts else NOT_COUNTED}><td><a href="../#e-{e.engagement}">'
+                f"{fmt.date(e.date, 'short')}</a><td>{self._party(row.counterpart, '../../../')}"
                 f"<td>{role[e.role]}, {status[e.status]}<td>{outcome}<td>{e.age_days}"
             )
             if e.counts:
@@ -1043,6 +1045,7 @@ class _Plan:
         self.badge_ids = tuple(sorted(self.member_ids))  # the members with badges, by id (as badges.py lists them)
         renderer.sitemap.update(page.path for language in renderer.languages for page in self.listing(language))
         renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in self.member_ids)
+        renderer.sitemap.update(f"members/{member_id}/evidence/index.html" for member_id in self.member_ids)
         renderer.sitemap.update(("network/index.html", "method/index.html"))
 
     def parts(self) -> list[Part]:
@@ -1137,6 +1140,7 @@ class _Plan:
         elif part.kind == "members":
             for member_id in part.members:
                 yield _member_unit(renderer, member_id, self.known)
+                yield _evidence_unit(renderer, member_id, self.known)
         elif part.kind == "badges":
             yield from _badge_units(renderer, self.known, part.members)
         elif part.kind == "network":
@@ -1168,6 +1172,23 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
         if renderer.search:
             outputs.append(renderer.search_document(view, language))
     return Unit(key, digest, tuple(outputs))
+
+
+def _evidence_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
+    """A member's evidence pages in every language, or ``None`` outputs when unchanged."""
+    key = f"evidence/{member_id}"
+    digest = (
+        renderer.digest(evidence_inputs(renderer.index, member_id, renderer.versions, renderer.tokens, renderer.named))
+        if renderer.incremental
+        else ""
+    )
+    if previous.get(key) == digest:
+        return Unit(key, digest, None)
+    view = evidence_page(renderer.index, member_id)
+    path = f"members/{member_id}/evidence/index.html"
+    return Unit(
+        key, digest, tuple(renderer.page("evidence.html", path, language, page=view) for language in renderer.languages)
+    )
 
 
 Drawn = tuple[list[tuple[str, str, list[tuple[str, bytes]] | None]], tuple[dict[bytes, bytes], int]]

@@ -96,7 +96,11 @@ FORMER: Final = Party(None, None)
 
 @dataclass(frozen=True, slots=True)
 class Card:
-    """A member as the directory, skill and region pages list them (kept lean: 10,000 of them)."""
+    """A member as the directory, skill and region pages list them (kept lean: 10,000 of them).
+
+    It holds no trust: trust moves a little with every statement anywhere, no listing
+    shows it, and each card is part of its listing pages' digests.
+    """
 
     id: str
     name: str
@@ -111,7 +115,6 @@ class Card:
     """The facts of the three sides, in the triangle's order."""
     needs: tuple[int, int, int]
     """For a ``new`` side: how many more counterparts it needs (0 when evidence is what lacks)."""
-    trust: float
     skills: tuple[str, ...]
     """Every skill, declared or proven, for the filters."""
     proven: tuple[str, ...]
@@ -169,7 +172,6 @@ def make_card(member: Member, score: MemberScore) -> Card:
             sides["deadlines"].needs_counterparts,
             sides["payment"].needs_counterparts,
         ),
-        trust=score.trust,
         skills=tuple(sorted(set(member.skills) | set(score.proven_skills))),
         proven=proven,
         declared_only=score.declared_only,
@@ -675,7 +677,30 @@ class EvidenceRow:
 
 @dataclass(frozen=True, slots=True)
 class SideView:
-    """One side of the triangle (or the recommendation figure) with its evidence."""
+    """One side of the triangle (or the recommendation figure) as the member page shows it.
+
+    Only what the page shows: the level and the facts.
+    The figures behind them follow every counterpart's trust and live on the
+    evidence page (see :class:`EvidencePage`), so that the member page, and its
+    digest (see :func:`member_inputs`), do not hold them at all.
+    """
+
+    name: str
+    level: str | None
+    """``None`` for the informative recommendation figure, which has no level."""
+    facts: Facts
+    needs: int
+    """For a ``new`` side: how many more counterparts it needs."""
+
+
+def side_view(name: str, score: SideScore) -> SideView:
+    """A side as the member page shows it."""
+    return SideView(name, score.level, score.facts, score.needs_counterparts)
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSide:
+    """One side with every statement behind it, as the member's evidence page lists them."""
 
     name: str
     score: SideScore
@@ -688,7 +713,6 @@ class MemberPage:
 
     member: Member
     card: Card
-    score: MemberScore
     bio: Markup | None
     links: tuple[Link, ...]
     sponsors: tuple[Party, ...]
@@ -710,12 +734,28 @@ class MemberPage:
         return tuple((slug, None) for slug in self.declared_only)
 
 
-def _side_view(index: SiteIndex, member_id: str, figure: str, score: SideScore) -> SideView:
+@dataclass(frozen=True, slots=True)
+class EvidencePage:
+    """A member's evidence page: the arithmetic behind each level, statement by statement.
+
+    It is a page of its own, linked from each side of the member page, because its
+    figures follow the counterparts' trust, which every statement anywhere moves a
+    little: on the member page they would make one change redraw almost every page.
+    """
+
+    member: Member
+    card: Card
+    score: MemberScore
+    sides: tuple[EvidenceSide, ...]
+    recommendation: EvidenceSide
+
+
+def _evidence_side(index: SiteIndex, member_id: str, figure: str, score: SideScore) -> EvidenceSide:
     rows = tuple(
         EvidenceRow(item, index.party(item.counterpart), item.state == "awaiting_reply")
         for item in index.scores.evidence(member_id, figure)
     )
-    return SideView(figure, score, rows)
+    return EvidenceSide(figure, score, rows)
 
 
 def member_page(index: SiteIndex, member_id: str) -> MemberPage:
@@ -736,12 +776,11 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
     return MemberPage(
         member=member,
         card=index.card_of[member_id],
-        score=score,
         bio=index.markdown(member.bio),
         links=links,
         sponsors=index.public(member.sponsors),
-        sides=tuple(_side_view(index, member_id, name, score.sides[name]) for name in SIDES),
-        recommendation=_side_view(index, member_id, RECOMMENDATION, score.recommendation),
+        sides=tuple(side_view(name, score.sides[name]) for name in SIDES),
+        recommendation=side_view(RECOMMENDATION, score.recommendation),
         proven=tuple(sorted(score.proven_skills.items(), key=lambda kv: (-kv[1], kv[0]))),
         declared_only=score.declared_only,
         relations=index.public(score.relations),
@@ -749,6 +788,20 @@ def member_page(index: SiteIndex, member_id: str) -> MemberPage:
         as_supplier=tuple(e.id for e in engagements if e.supplier == member_id),
         as_client=tuple(e.id for e in engagements if e.client == member_id),
         signed_by=site.verified.get(member.source.path),
+    )
+
+
+def evidence_page(index: SiteIndex, member_id: str) -> EvidencePage:
+    """The evidence page of one published member."""
+    member = index.site.members[member_id]
+    assert member.status != "withdrawn", "a withdrawn member has no page"
+    score = index.scores.members[member_id]
+    return EvidencePage(
+        member=member,
+        card=index.card_of[member_id],
+        score=score,
+        sides=tuple(_evidence_side(index, member_id, name, score.sides[name]) for name in SIDES),
+        recommendation=_evidence_side(index, member_id, RECOMMENDATION, score.recommendation),
     )
 
 
@@ -801,19 +854,30 @@ def engagement_tokens(site: Site, versions: Versions) -> dict[str, bytes]:
 
 
 def named_tokens(index: SiteIndex) -> dict[str, bytes]:
-    """How each member appears on the pages that name them (name, link, trust factor), hashed once.
+    """How each member appears on the pages that name them (name, link, whether they left), hashed once.
 
     A member's page names a dozen others, and each of them is named on a dozen pages:
-    hashed once, each is 16 bytes in those pages' digests instead of a party and a
-    factor drawn again for every page.
+    hashed once, each is 16 bytes in those pages' digests instead of a party drawn
+    again for every page.
     """
     return {member_id: named_token(index, member_id) for member_id in index.site.members}
 
 
 def named_token(index: SiteIndex, member_id: str) -> bytes:
-    """One member as other pages name them: their party and the trust factor their statements carry."""
-    scores = index.scores.members
-    return _token((index.party(member_id), scores[member_id].attester_weight if member_id in scores else None))
+    """One member as other pages name them."""
+    return _token(index.party(member_id))
+
+
+def _counterparts(site: Site, score: MemberScore, member: Member) -> list[str]:
+    """Everyone a member's pages name: sponsors, relations, contacts, parties and rulers of their engagements."""
+    others: set[str] = {*member.sponsors, *score.relations, *score.contacts}
+    for engagement_id in site.engagements_by_member.get(member.id, ()):
+        engagement = site.engagements[engagement_id]
+        others.update((engagement.client, engagement.supplier))
+        resolution = site.resolutions.get(engagement_id)
+        if resolution is not None:
+            others.add(resolution.by)
+    return sorted(others)
 
 
 def member_inputs(
@@ -822,34 +886,56 @@ def member_inputs(
     """Everything a member's page is drawn from, cheap to gather: what an incremental build hashes.
 
     The page is rebuilt when any of it changes, so it must hold all that
-    :func:`member_page` and :func:`engagement_view` read: the member's record and score
-    (from which the card is made); every engagement of the member with its attestations
-    and ruling (its token, see :func:`engagement_tokens`); the name of everyone the page
-    names (parties, sponsors, relations, contacts) and the trust factor of every
-    attester, which their rows print (their token, see :func:`named_tokens`). Only the
-    trust share is left out: it moves with every statement anywhere and no page shows it.
+    :func:`member_page` and :func:`engagement_view` read: the member's record, card and
+    sides as the page shows them (:class:`SideView`: levels and facts, never the
+    trust-weighted figures, which the page does not hold); every engagement of the
+    member with its attestations and ruling (its token, see :func:`engagement_tokens`);
+    the name of everyone the page names (their token, see :func:`named_tokens`).
     Everything else the page depends on (templates, site.yml, today, the code) is the
     renderer's part of the digest. The tests rebuild after every kind of change and
     compare with a clean build.
     """
-    site, scores = index.site, index.scores
-    score = scores.members[member_id]
+    site, score = index.site, index.scores.members[member_id]
     member = site.members[member_id]
-    engagements = site.engagements_by_member.get(member_id, ())
-    others: set[str] = {*member.sponsors, *score.relations, *score.contacts}
-    for engagement_id in engagements:
-        engagement = site.engagements[engagement_id]
-        others.update((engagement.client, engagement.supplier))
-        resolution = site.resolutions.get(engagement_id)
-        if resolution is not None:
-            others.add(resolution.by)
-    factors = tuple((other, named.get(other) or named_token(index, other)) for other in sorted(others))
+    sides = tuple(side_view(name, side) for name, side in score.sides.items())
     return (
         member_id,
         _version(member, versions),
         site.verified.get(member.source.path),
-        replace(score, trust_share=0.0),  # with the record, all the member's card is made of
-        tuple(tokens[engagement_id] for engagement_id in engagements),
+        index.card_of[member_id],
+        sides,
+        side_view(RECOMMENDATION, score.recommendation),
+        tuple(score.proven_skills.items()),
+        score.declared_only,
+        score.relations,
+        score.contacts,
+        tuple(tokens[engagement_id] for engagement_id in site.engagements_by_member.get(member_id, ())),
+        tuple((other, named.get(other) or named_token(index, other)) for other in _counterparts(site, score, member)),
+    )
+
+
+def evidence_inputs(
+    index: SiteIndex, member_id: str, versions: Versions, tokens: Mapping[str, bytes], named: Mapping[str, bytes]
+) -> tuple[object, ...]:
+    """Everything a member's evidence page is drawn from (see :func:`member_inputs`).
+
+    That is the member's whole score but the trust share (which no page shows), their
+    engagements' tokens, and each counterpart's name and the trust factor their
+    statements carry, which the rows print: this digest moves with the trust, and only
+    the evidence pages it reaches are drawn again.
+    """
+    site, scores = index.site, index.scores.members
+    score, member = scores[member_id], site.members[member_id]
+    factors = tuple(
+        (other, named.get(other) or named_token(index, other), scores[other].attester_weight if other in scores else 0)
+        for other in _counterparts(site, score, member)
+    )
+    return (
+        member_id,
+        _version(member, versions),
+        index.card_of[member_id],
+        replace(score, trust_share=0.0),
+        tuple(tokens[engagement_id] for engagement_id in site.engagements_by_member.get(member_id, ())),
         factors,
     )
 
@@ -967,7 +1053,7 @@ def relation_graph(index: SiteIndex, limit: int) -> tuple[tuple[Relation, ...], 
     """
     scores = index.scores
     related = [c for c in index.cards if index.public(scores.members[c.id].relations)]
-    kept = sorted(related, key=lambda c: (-c.trust, sort_key(c.name), c.id))[:limit]
+    kept = sorted(related, key=lambda c: (-scores.members[c.id].trust, sort_key(c.name), c.id))[:limit]
     kept_ids = {c.id for c in kept}
     # One layout for every language: regions in the order of the first language's labels.
     vocabulary, language = index.vocabulary, index.site.config.languages[0]

@@ -123,7 +123,7 @@ def test_the_directory_lists_the_most_reliable_first(levels: tuple[Scores, dict[
 def member_levels(html: str) -> str:
     """The part of a member page a level state changes: the header's badges and the triangle section."""
     head = re.search(r'<ul class="badges badges-large.*?</ul>', html, re.S)
-    triangle = re.search(r'<section class="triangle".*?<div class="evidence-all">', html, re.S)
+    triangle = re.search(r'<section class="triangle".*?<p class="evidence-link">', html, re.S)
     assert head and triangle
     return head.group(0) + "\n" + triangle.group(0) + "\n"
 

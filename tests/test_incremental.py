@@ -123,6 +123,21 @@ def add_engagement(root: Path) -> None:
     assert record["client"] != record["supplier"]
 
 
+def add_attestation(root: Path) -> None:
+    """The missing attestation of a one-sided engagement of an earlier year (all its dates are past)."""
+    for folder in engagements(root):
+        files = sorted(p.name for p in folder.glob("*.yml"))
+        if int(folder.parent.name) >= TODAY.year or len(files) != 2:
+            continue
+        record = yaml.safe_load((folder / "engagement.yml").read_text(encoding="utf-8"))
+        missing = "supplier" if f"{record['client']}.yml" in files else "client"
+        said = "delivery: on_time\nquality: 5\n" if missing == "client" else "payment: on_time\n"
+        text = f"date: {TODAY.year}-01-02\n{said}relationship: 5\nrecommend: true\n"
+        (folder / f"{record[missing]}.yml").write_text(text, encoding="utf-8")
+        return
+    raise AssertionError("the synthetic network has no one-sided engagement of an earlier year")
+
+
 def remove_attestation(root: Path) -> None:
     folder = both_attested(root)
     next(p for p in sorted(folder.glob("*.yml")) if p.name != "engagement.yml").unlink()
@@ -159,6 +174,7 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "member-edited": edit_member,
     "member-renamed": rename_member,
     "engagement-added": add_engagement,
+    "attestation-added": add_attestation,
     "attestation-removed": remove_attestation,
     "template-edited": edit_template,
     "site-yml-edited": edit_site_yml,
@@ -180,6 +196,42 @@ def test_incremental_build_equals_clean_build(change: str, network: Path, tmp_pa
         assert second.published.kept > 0
         assert second.published.written < second.published.files / 4
     assert_same_as_clean(network, tmp_path)
+
+
+MEMBER_PAGE = re.compile(r"(?:[a-z]{2}/)?members/([^/]+)/index\.html")
+
+
+@pytest.mark.parametrize("change", ["attestation-added", "attestation-removed"])
+def test_trust_moving_redraws_evidence_pages_and_only_the_member_pages_that_show_a_change(
+    change: str, network: Path
+) -> None:
+    """A statement moves every member's trust a little; only the evidence pages print it.
+
+    Every member page drawn again must differ from what the output held (its level,
+    facts or engagements changed): none is drawn for a trust figure it does not show.
+    """
+    incremental(network)
+    before = tree(network / "_site")
+    CHANGES[change](network)
+    drawn: list[str] = []
+    member_unit = render_module._member_unit
+
+    def spy(renderer: Any, member_id: str, previous: Any) -> Any:
+        unit = member_unit(renderer, member_id, previous)
+        if unit.outputs is not None:
+            drawn.append(member_id)
+        return unit
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render_module, "_member_unit", spy)
+        patch.setattr(render_module, "PARALLEL_THRESHOLD", 10**9)  # in this process, where the spy is
+        incremental(network)
+    after = tree(network / "_site")
+    changed = {p for p in after if before.get(p) != after[p]}
+    shown = {m[1] for p in changed if (m := MEMBER_PAGE.fullmatch(p))}
+    evidence = {p.split("/")[-3] for p in changed if p.endswith("/evidence/index.html")}
+    assert drawn and set(drawn) == shown
+    assert len(evidence) > len(shown)  # the trust moved for more members than their pages show
 
 
 @pytest.mark.parametrize("change", ["member-edited", "file-deleted"])

@@ -89,6 +89,8 @@ GOLDEN_PAGES = {
     "index.fr.html": "index.html",
     "member-ines-moreau.fr.html": "members/ines-moreau/index.html",
     "member-ines-moreau.en.html": "en/members/ines-moreau/index.html",
+    "evidence-ines-moreau.fr.html": "members/ines-moreau/evidence/index.html",
+    "evidence-ines-moreau.en.html": "en/members/ines-moreau/evidence/index.html",
     "network.fr.html": "network/index.html",
 }
 
@@ -400,8 +402,8 @@ def test_a_negative_statement_within_the_reply_window_is_only_awaiting_reply(tmp
             block = engagement_block(page, "autumn-brochure")
             assert waiting in block
             assert late not in block and "2/5" not in block, (language, member, block)
-        evidence = html(site, f"{prefix}members/claire-dubois/index.html")
-        rows = [r for r in evidence.split("<tr") if 'href="#e-autumn-brochure"' in r]
+        evidence = html(site, f"{prefix}members/claire-dubois/evidence/index.html")
+        rows = [r for r in evidence.split("<tr") if 'href="../#e-autumn-brochure"' in r]
         assert rows and all(waiting in r and late not in r and "2/5" not in r for r in rows), rows
 
 
@@ -557,8 +559,11 @@ def test_cards_carry_the_filter_hooks(base_site: Site) -> None:
 def test_member_pages_are_the_only_indexed_pages(tmp_path: Path) -> None:
     outputs = render(make_site(tmp_path), search=True)
     documents = {path for path in outputs if path.startswith(".search/")}
-    member_pages = {path for path in outputs if "/members/" in "/" + path and path.endswith(".html")} - documents
+    member_pages = {
+        path for path in outputs if "/members/" in "/" + path and path.endswith(".html") and "/evidence/" not in path
+    } - documents
     assert member_pages and documents == {f".search/0/{path}" for path in member_pages}  # one shard: a small network
+    assert any(path.endswith("/evidence/index.html") for path in outputs)  # evidence pages exist, and are not indexed
     document = html(outputs, ".search/0/en/members/ines-moreau/index.html")
     assert '<html lang="en">' in document and "<h1>Inès Moreau</h1>" in document
     assert "Motion design" in document  # her skills are searchable...
@@ -650,10 +655,10 @@ def test_one_h1_per_page_and_a_skip_link(base_site: Site) -> None:
 def test_evidence_column_names_come_from_one_stylesheet_per_site(tmp_path: Path) -> None:
     """Stacked evidence cells show their column's name from a stylesheet, not from an attribute in every cell."""
     site = render(make_site(tmp_path, {}))
-    page = html(site, "members/ines-moreau/index.html")
+    page = html(site, "members/ines-moreau/evidence/index.html")
     assert "data-label" not in page.split('<table class="evidence-table"', 1)[1]
     css = next(p for p in site if p.startswith("static/evidence-labels."))
-    assert f'href="../../{css}"' in page
+    assert f'href="../../../{css}"' in page
     rules = site[css].decode("utf-8")
     assert 'html[lang="fr"] .evidence-table td:nth-child(2) { --label: "Déclaré par"; }' in rules
     assert 'html[lang="en"] .evidence-table td:nth-child(2) { --label: "Stated by"; }' in rules

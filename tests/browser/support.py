@@ -199,6 +199,7 @@ def page_types() -> list[PageType]:
     return [
         PageType("directory", ""),
         PageType("member", f"members/{featured_member()}/"),
+        PageType("evidence", f"members/{featured_member()}/evidence/"),
         PageType("skill", f"skills/{skill}/"),
         PageType("region", f"regions/{region}/"),
         PageType("network", "network/"),

@@ -100,7 +100,7 @@ def test_on_a_phone_the_filters_fold_and_the_first_member_shows_at_once(tab: Tab
 
 def test_evidence_tables_stack_their_rows_on_a_phone(tab: Tab) -> None:
     tab.page.set_viewport_size(PHONE)  # type: ignore[arg-type]
-    tab.visit("members/agence-confluence/#evidence-payment")
+    tab.visit("members/agence-confluence/evidence/#evidence-payment")
     cell = tab.page.locator("#evidence-payment tbody td").first
     assert cell.evaluate("td => getComputedStyle(td).display") == "block"
     # Each stacked cell shows its column's name, from the stylesheet, in the page's language.

@@ -207,9 +207,14 @@ def test_member_page_shows_each_side_with_evidence_engagements_and_badge_embeds(
         block = page.locator(f'.side[data-side="{side}"]')
         assert block.count() == 1, f"members/{member}/: expected one .side[data-side={side!r}], found {block.count()}"
         assert block.inner_text().strip(), f"members/{member}/: the {side} side is empty (no level shown)"
-        # The evidence table sits in the side, or in the part of the page the side links to.
-        rows = page.evaluate(EVIDENCE_ROWS, side)
-        assert rows >= 1, f"members/{member}/: the {side} side has no evidence table (in it or linked from it)"
+    # Each side links to its evidence table, on the member's evidence page.
+    for side in ("relationship", "deadlines", "payment"):
+        page.locator(f'.side[data-side="{side}"] .side-more a').click()
+        assert page.url == tab.url(f"members/{member}/evidence/#evidence-{side}"), page.url
+        rows = page.locator(f"#evidence-{side} table tbody tr")
+        assert rows.count() >= 1, f"members/{member}/evidence/: the {side} side has no evidence row"
+        assert rows.first.is_visible()
+        page.go_back()
     missing = [e.id for e in network.engagements_of(member) if page.locator(f'article[id="e-{e.id}"]').count() != 1]
     assert not missing, f"members/{member}/: no <article id='e-…'> for engagements {missing}"
 
@@ -238,14 +243,6 @@ def test_member_page_shows_each_side_with_evidence_engagements_and_badge_embeds(
     assert response.headers.get("content-type", "").startswith("image/svg+xml")
     root = ET.fromstring(response.body())
     assert root.tag == "{http://www.w3.org/2000/svg}svg", root.tag
-
-
-EVIDENCE_ROWS = """(side) => {
-    const block = document.querySelector(`.side[data-side="${side}"]`);
-    const places = [block, ...Array.from(block.querySelectorAll('a[href^="#"]'),
-        a => document.getElementById(decodeURIComponent(a.getAttribute("href").slice(1))))];
-    return places.filter(Boolean).reduce((n, el) => n + el.querySelectorAll("table tbody tr").length, 0);
-}"""
 
 
 def _wait_for(tab: Tab, script: str, expected: object, timeout: float = 5.0) -> object:
