@@ -3,7 +3,7 @@
 A badge nobody can check is a verdict; a badge whose every number can be redone by
 hand is evidence. ``triangle explain`` prints, side by side, each statement made about
 a member with each factor of its weight, the totals, the bounds, the thresholds and
-the level they lead to; the member page shows the same data. This module only
+the level they lead to; the evidence page shows the same data. This module only
 presents :class:`~generator.score.Scores`: it computes nothing the score did not.
 Floats are rounded here, at presentation, and nowhere else.
 
