@@ -1045,7 +1045,6 @@ class _Plan:
         self.badge_ids = tuple(sorted(self.member_ids))  # the members with badges, by id (as badges.py lists them)
         renderer.sitemap.update(page.path for language in renderer.languages for page in self.listing(language))
         renderer.sitemap.update(f"members/{member_id}/index.html" for member_id in self.member_ids)
-        renderer.sitemap.update(f"members/{member_id}/evidence/index.html" for member_id in self.member_ids)
         renderer.sitemap.update(("network/index.html", "method/index.html"))
 
     def parts(self) -> list[Part]:
