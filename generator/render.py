@@ -421,15 +421,27 @@ class Renderer:
         for path, content in self.assets.values():
             yield Output(path, content)
 
-    def sitemap_xml(self) -> Output:
-        """``sitemap.xml``: every page in every language, with its alternates."""
+    def sitemaps(self) -> Iterator[Output]:
+        """``sitemap.xml``: every page in every language, with its alternates.
+
+        A sitemap lists at most :data:`SITEMAP_URLS` addresses; a larger site gets a
+        sitemap index at ``sitemap.xml`` (where ``robots.txt`` points), naming
+        ``sitemaps/1.xml``, ``sitemaps/2.xml``… that share the addresses in order.
+        """
         pages = [
             (self.absolute(path, language), [(other, self.absolute(path, other)) for other in self.languages])
             for path in sorted(self.sitemap)
             for language in self.languages
         ]
-        text = self.envs[self.languages[0]].get_template("sitemap.xml").render(pages=pages)
-        return Output("sitemap.xml", text.encode("utf-8"))
+        env = self.envs[self.languages[0]]
+        if len(pages) <= SITEMAP_URLS:
+            yield Output("sitemap.xml", env.get_template("sitemap.xml").render(pages=pages).encode("utf-8"))
+            return
+        parts = [pages[i : i + SITEMAP_URLS] for i in range(0, len(pages), SITEMAP_URLS)]
+        for number, part in enumerate(parts, 1):
+            yield Output(f"sitemaps/{number}.xml", env.get_template("sitemap.xml").render(pages=part).encode("utf-8"))
+        locations = [f"{self.base_url}sitemaps/{number}.xml" for number in range(1, len(parts) + 1)]
+        yield Output("sitemap.xml", env.get_template("sitemapindex.xml").render(sitemaps=locations).encode("utf-8"))
 
     def robots_txt(self) -> Output:
         """``robots.txt``: everything may be crawled; the sitemap says where."""
@@ -980,6 +992,8 @@ class Fragments:
         return f'<div class="resolution"><p>{" ".join(text)}</p>{note}{signed}</div>'
 
 
+SITEMAP_URLS: Final = 50_000
+"""Addresses one sitemap file may list (the sitemaps.org protocol); beyond, a sitemap index names several."""
 LABELS_STYLESHEET: Final = "evidence-labels.css"
 """The stylesheet Triangle writes with the evidence tables' column names (:func:`evidence_label_css`)."""
 PARALLEL_THRESHOLD: Final = 250
@@ -1361,7 +1375,7 @@ def render_units(
 def _site_files(renderer: Renderer) -> Iterator[Output]:
     """The assets, the sitemap and ``robots.txt``."""
     yield from renderer.static()
-    yield renderer.sitemap_xml()
+    yield from renderer.sitemaps()
     yield renderer.robots_txt()
 
 

@@ -206,7 +206,7 @@ REMOVAL_POINTS: dict[str, Callable[[str], bool]] = {
     "badges (combined, endpoint JSON, per side)": lambda p: p.startswith("badges/"),
     "feed entries": lambda p: p.endswith("feed.xml"),
     "search documents": lambda p: p.startswith(".search/"),
-    "sitemap": lambda p: p == "sitemap.xml",
+    "sitemap": lambda p: p == "sitemap.xml" or p.startswith("sitemaps/"),
     "relations, sponsors and engagements on others' pages": members_pages,
     "network graph": lambda p: p.removeprefix("en/").startswith("network/"),
     "skill and region listings": lambda p: p.removeprefix("en/").startswith(("skills/", "regions/", "index.html")),

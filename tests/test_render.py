@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import textwrap
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -175,6 +176,28 @@ def test_sitemap_lists_every_page_with_its_alternates(base_site: Site) -> None:
     assert sorted(locs) == sorted("https://base.example/" + public_path(p) for p in pages)
     assert 'hreflang="en" href="https://base.example/en/members/ines-moreau/"' in sitemap
     assert html(base_site, "robots.txt").endswith("Sitemap: https://base.example/sitemap.xml\n")
+
+
+def test_a_site_beyond_one_sitemap_gets_a_sitemap_index(
+    base_site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the protocol's limit of addresses per sitemap, sitemap.xml names sitemaps that share them in order."""
+    single = re.findall(r"<url>.*?</url>", html(base_site, "sitemap.xml"))
+    limit = 4
+    assert len(single) > 2 * limit  # three sitemaps at least
+    monkeypatch.setattr(render_module, "SITEMAP_URLS", limit)
+    site = render(make_site(tmp_path))
+    index = ET.fromstring(site["sitemap.xml"])
+    assert index.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    named = [loc.text for loc in index.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    expected = [f"https://base.example/sitemaps/{n}.xml" for n in range(1, -(-len(single) // limit) + 1)]
+    assert named == expected
+    parts = [html(site, url.removeprefix("https://base.example/")) for url in expected]
+    urls = [re.findall(r"<url>.*?</url>", part) for part in parts]
+    assert all(1 <= len(found) <= limit for found in urls)
+    assert [u for found in urls for u in found] == single  # every address once, with its alternates, in order
+    assert all(ET.fromstring(part).tag.endswith("urlset") for part in parts)
+    assert html(site, "robots.txt").endswith("Sitemap: https://base.example/sitemap.xml\n")
 
 
 def test_colleagues_outputs_are_part_of_the_site(base_site: Site) -> None:
