@@ -1168,14 +1168,21 @@ _WORKER: _Plan | None = None
 """The plan a forked worker inherits from its parent (see :func:`_render_part`)."""
 
 
+MemberInputs = Callable[[SiteIndex, str, Versions, Mapping[str, bytes], Mapping[str, bytes]], tuple[object, ...]]
+"""What one of a member's units is drawn from (:func:`~.views.member_inputs`, :func:`~.views.evidence_inputs`)."""
+
+
+def _member_digest(renderer: Renderer, inputs: MemberInputs, member_id: str) -> str:
+    """The digest of a member's unit, or ``""`` when nothing is kept for a next build (its inputs are not gathered)."""
+    if not renderer.incremental:
+        return ""
+    return renderer.digest(inputs(renderer.index, member_id, renderer.versions, renderer.tokens, renderer.named))
+
+
 def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
     """A member's pages in every language (and search documents), or ``None`` outputs when unchanged."""
     key = f"members/{member_id}"
-    digest = (
-        renderer.digest(member_inputs(renderer.index, member_id, renderer.versions, renderer.tokens, renderer.named))
-        if renderer.incremental
-        else ""
-    )
+    digest = _member_digest(renderer, member_inputs, member_id)
     if previous.get(key) == digest:
         return Unit(key, digest, None)
     view = member_page(renderer.index, member_id)  # prepared once, rendered in every language
@@ -1190,11 +1197,7 @@ def _member_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]
 def _evidence_unit(renderer: Renderer, member_id: str, previous: Mapping[str, str]) -> Unit:
     """A member's evidence pages in every language, or ``None`` outputs when unchanged."""
     key = f"evidence/{member_id}"
-    digest = (
-        renderer.digest(evidence_inputs(renderer.index, member_id, renderer.versions, renderer.tokens, renderer.named))
-        if renderer.incremental
-        else ""
-    )
+    digest = _member_digest(renderer, evidence_inputs, member_id)
     if previous.get(key) == digest:
         return Unit(key, digest, None)
     view = evidence_page(renderer.index, member_id)

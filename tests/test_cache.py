@@ -37,6 +37,7 @@ from generator.discover import discover
 from generator.render import MARKDOWN_FILE
 from generator.template_cache import TEMPLATES_FILE
 
+from .test_incremental import tree
 from .test_synthetic import make_network_module
 
 TODAY = dt.date(2026, 11, 27)
@@ -441,10 +442,6 @@ def with_bios(root: Path, count: int) -> list[Path]:
     return members[:count]
 
 
-def site_files(out: Path) -> dict[Path, bytes]:
-    return {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-
-
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_rendered_markdown_is_kept_for_the_next_build(
     network: Path, tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch
@@ -474,7 +471,7 @@ def test_rendered_markdown_is_kept_for_the_next_build(
     assert runs.texts() == []
     clean = tmp_path / "clean"
     build(network, TODAY, output=clean, cache=False)
-    assert site_files(out) == site_files(clean)
+    assert tree(out) == tree(clean)
     assert len(runs.texts()) == 3  # --no-cache neither reads nor keeps it: each bio rendered
 
 
@@ -514,5 +511,5 @@ def test_a_damaged_or_foreign_markdown_cache_is_ignored(
     assert len(runs.texts()) == 2  # rendered again
     clean = tmp_path / "clean"
     build(network, TODAY, output=clean, cache=False)
-    assert site_files(out) == site_files(clean)
-    assert not any(b"alert(1)" in content for content in site_files(out).values())
+    assert tree(out) == tree(clean)
+    assert not any(b"alert(1)" in content for content in tree(out).values())
