@@ -434,13 +434,15 @@ class Renderer:
             for language in self.languages
         ]
         env = self.envs[self.languages[0]]
+        sitemap = env.get_template("sitemap.xml")
         if len(pages) <= SITEMAP_URLS:
-            yield Output("sitemap.xml", env.get_template("sitemap.xml").render(pages=pages).encode("utf-8"))
+            yield Output("sitemap.xml", sitemap.render(pages=pages).encode("utf-8"))
             return
-        parts = [pages[i : i + SITEMAP_URLS] for i in range(0, len(pages), SITEMAP_URLS)]
-        for number, part in enumerate(parts, 1):
-            yield Output(f"sitemaps/{number}.xml", env.get_template("sitemap.xml").render(pages=part).encode("utf-8"))
-        locations = [f"{self.base_url}sitemaps/{number}.xml" for number in range(1, len(parts) + 1)]
+        names: list[str] = []
+        for start in range(0, len(pages), SITEMAP_URLS):
+            names.append(f"sitemaps/{len(names) + 1}.xml")
+            yield Output(names[-1], sitemap.render(pages=pages[start : start + SITEMAP_URLS]).encode("utf-8"))
+        locations = [self.absolute(name) for name in names]
         yield Output("sitemap.xml", env.get_template("sitemapindex.xml").render(sitemaps=locations).encode("utf-8"))
 
     def robots_txt(self) -> Output:
